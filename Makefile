@@ -1,0 +1,32 @@
+# Asisten Prakerja — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+BOT := .venvs/bot/bin
+ENGINE := .venvs/engine/bin
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup model eval lint bench clean
+
+run: setup model ## start the assistant (local sandbox when TELEGRAM_BOT_TOKEN is unset)
+	@$(BOT)/python -m ops.run
+
+test: setup model ## set up everything, then run the whole test suite
+	@ops/test.sh
+
+setup: ## create or update both virtual environments
+	@ops/bootstrap.sh
+
+model: setup ## train the Rasa model when its inputs changed
+	@ops/train.sh
+
+eval: model ## NLU report on the held-out messages, with the baseline (reports/nlu/)
+	@$(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
+		--test tests/nlu/heldout.yml --out reports/nlu
+
+lint: setup ## ruff and mypy
+	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot ops sandbox tests && $(BOT)/mypy bot ops sandbox
+
+bench: setup model ## reply latency through the Telegram emulator
+	@$(BOT)/python -m ops.bench_latency
+
+clean: ## remove environments, models and runtime state
+	rm -rf .venvs models var reports results

@@ -1,0 +1,40 @@
+"""Run the bot: ``python -m bot`` (polling the configured Bot API server)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.db.database import upgrade
+from bot.handlers import ALLOWED_UPDATES
+from bot.privacy import RedactingFilter
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr with identifiers redacted; httpx would log URLs that contain the token."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> None:
+    """Apply migrations, then poll until SIGINT/SIGTERM."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if settings.telegram_bot_token is None:
+        logging.getLogger(__name__).error(
+            "TELEGRAM_BOT_TOKEN is not set; use `make run` to start the local sandbox instead"
+        )
+        sys.exit(2)
+    upgrade(settings.effective_database_url)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Building the Application: handlers, lifecycle hooks and the long-lived clients."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import HTTPXRequest
+
+from actions.program_api import ProgramAPI
+from bot.commands_menu import publish_menu
+from bot.config import Settings
+from bot.db.database import Database
+from bot.handlers import register_handlers
+from bot.ordering import PerUserUpdateProcessor
+from bot.rasa_client import RasaClient
+from bot.rendering import PayloadStore
+from bot.resilient_bot import ResilientBot
+from bot.services import SERVICES_KEY, Services
+
+logger = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """Wire the Application: token, Bot API server, ordering, defaults, handlers and hooks."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        application.bot_data[SERVICES_KEY] = Services(
+            settings=settings,
+            db=Database(settings.effective_database_url),
+            rasa=RasaClient(settings.rasa_url, rasa_token, timeout=settings.rasa_timeout),
+            program_api=ProgramAPI(
+                settings.program_api_url,
+                settings.program_api_token.get_secret_value(),
+                timeout=settings.program_api_timeout,
+            ),
+            payloads=PayloadStore(),
+        )
+        await publish_menu(application.bot)
+        if settings.bot_ready_file is not None:
+            settings.bot_ready_file.parent.mkdir(parents=True, exist_ok=True)
+            settings.bot_ready_file.write_text("ready\n")
+        me = application.bot
+        logger.info("bot @%s is up (Bot API %s)", me.username, settings.telegram_base_url)
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        services = application.bot_data.get(SERVICES_KEY)
+        if isinstance(services, Services):
+            await services.rasa.aclose()
+            await services.program_api.aclose()
+            services.db.dispose()
+        if settings.bot_ready_file is not None:
+            settings.bot_ready_file.unlink(missing_ok=True)
+
+    bot = ResilientBot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url or "https://api.telegram.org/file/bot",
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=15, connect_timeout=5),
+        get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=5),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        rate_limiter=AIORateLimiter(max_retries=2),
+    )
+    builder = (
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(PerUserUpdateProcessor(64))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    application = builder.build()
+    register_handlers(application)
+    return application
+
+
+__all__ = ["Update", "build_application"]

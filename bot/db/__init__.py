@@ -1,0 +1,1 @@
+"""The bot's own database: users, verification attempts and verified sessions."""

@@ -1,0 +1,194 @@
+"""Engine, migrations and the small set of queries the bot needs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, delete, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.models import User, VerificationAttempt, VerifiedSession, utcnow
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+T = TypeVar("T")
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets its folder, foreign keys and a busy timeout."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def upgrade(url: str) -> None:
+    """Apply the Alembic migrations up to the newest revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+class Database:
+    """Synchronous SQLAlchemy sessions, called from async handlers through a worker thread."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a transaction on a worker thread so the event loop never blocks."""
+
+        def _in_transaction() -> T:
+            with self._sessions.begin() as session:
+                return work(session)
+
+        return await asyncio.to_thread(_in_transaction)
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+    async def touch_user(self, telegram_id: int, language_code: str | None) -> None:
+        """Record that a user was seen (creating them on first contact)."""
+
+        def _touch(session: Session) -> None:
+            user = session.get(User, telegram_id)
+            now = utcnow()
+            if user is None:
+                session.add(
+                    User(
+                        telegram_id=telegram_id,
+                        first_seen=now,
+                        last_seen=now,
+                        language_code=language_code,
+                    )
+                )
+            else:
+                user.last_seen = now
+                user.language_code = language_code or user.language_code
+                user.blocked_bot = False
+
+        await self.run(_touch)
+
+    async def set_consent_updates(self, telegram_id: int, subscribed: bool) -> None:
+        """Store whether the user wants announcements of new gelombang."""
+
+        def _set(session: Session) -> None:
+            user = session.get(User, telegram_id)
+            if user is None:
+                user = User(telegram_id=telegram_id)
+                session.add(user)
+            user.consent_updates = subscribed
+            user.consent_updates_at = utcnow()
+
+        await self.run(_set)
+
+    async def get_user(self, telegram_id: int) -> User | None:
+        """The user row, if any."""
+        return await self.run(lambda session: session.get(User, telegram_id))
+
+    async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
+        """Remember that the user blocked (or unblocked) the bot."""
+
+        def _set(session: Session) -> None:
+            user = session.get(User, telegram_id)
+            if user is not None:
+                user.blocked_bot = blocked
+
+        await self.run(_set)
+
+    async def record_verification(self, telegram_id: int, succeeded: bool) -> None:
+        """Log one verification attempt's outcome."""
+        await self.run(
+            lambda session: session.add(
+                VerificationAttempt(telegram_id=telegram_id, succeeded=succeeded)
+            )
+        )
+
+    async def failed_verifications_since(
+        self, telegram_id: int, since: datetime
+    ) -> tuple[int, datetime | None]:
+        """How many failed attempts since ``since`` and when the oldest of them happened."""
+
+        def _count(session: Session) -> tuple[int, datetime | None]:
+            row = session.execute(
+                select(func.count(), func.min(VerificationAttempt.attempted_at)).where(
+                    VerificationAttempt.telegram_id == telegram_id,
+                    VerificationAttempt.succeeded.is_(False),
+                    VerificationAttempt.attempted_at >= since,
+                )
+            ).one()
+            oldest = row[1]
+            if oldest is not None and oldest.tzinfo is None:
+                from datetime import UTC
+
+                oldest = oldest.replace(tzinfo=UTC)
+            return int(row[0]), oldest
+
+        return await self.run(_count)
+
+    async def save_verified_session(
+        self, telegram_id: int, applicant_ref: str, window: timedelta
+    ) -> None:
+        """Remember the applicant reference for ``window`` so re-checks skip the NIK."""
+
+        def _save(session: Session) -> None:
+            now = utcnow()
+            current = session.get(VerifiedSession, telegram_id)
+            if current is None:
+                session.add(
+                    VerifiedSession(
+                        telegram_id=telegram_id,
+                        applicant_ref=applicant_ref,
+                        verified_at=now,
+                        expires_at=now + window,
+                    )
+                )
+            else:
+                current.applicant_ref = applicant_ref
+                current.verified_at = now
+                current.expires_at = now + window
+
+        await self.run(_save)
+
+    async def get_verified_ref(self, telegram_id: int) -> str | None:
+        """The applicant reference of a still-valid verification, if any."""
+
+        def _get(session: Session) -> str | None:
+            current = session.get(VerifiedSession, telegram_id)
+            if current is None:
+                return None
+            if current.expires_at <= utcnow():
+                session.delete(current)
+                return None
+            return current.applicant_ref
+
+        return await self.run(_get)
+
+    async def forget_verification(self, telegram_id: int) -> bool:
+        """Delete the user's verified session; True when there was one."""
+
+        def _forget(session: Session) -> bool:
+            result = session.execute(
+                delete(VerifiedSession).where(VerifiedSession.telegram_id == telegram_id)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+        return await self.run(_forget)

@@ -1,0 +1,28 @@
+"""The last line of defence: log any handler exception and apologise to the user."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception with the update id; tell the user something went wrong."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("error while handling update %s", update_id, exc_info=context.error)
+    if isinstance(context.error, Forbidden) or not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    try:
+        await context.bot.send_message(chat.id, texts.UNEXPECTED_ERROR)
+    except TelegramError:
+        logger.warning("could not send the error apology for update %s", update_id)

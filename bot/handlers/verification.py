@@ -1,0 +1,253 @@
+"""Verifying who the applicant is before showing their status: own contact, then NIK.
+
+The phone number and NIK only live in this process's memory for the few minutes the check takes;
+they are sent to the program API and never to Rasa, the logs or the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from datetime import timedelta, timezone
+
+from actions.program_api import ApplicantNotFound, ProgramAPIError
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.db.models import utcnow
+from bot.nik import nik_problem, normalise_nik, normalise_phone
+from bot.services import get_services
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = "verification"
+STAGE_CONTACT = "contact"
+STAGE_NIK = "nik"
+STATE_LIFETIME_SECONDS = 10 * 60
+CANCEL_WORDS = frozenset(
+    {"batal", "cancel", "tidak jadi", "gak jadi", "ga jadi", "gk jadi", "stop"}
+)
+SHARE_BUTTON = "📱 Bagikan nomor HP saya"
+CANCEL_BUTTON = "Batal"
+WIB = timezone(timedelta(hours=7))
+
+ASK_CONTACT = (
+    "Untuk cek status, saya perlu memastikan ini benar kamu. 🔒\n\n"
+    "1. Tekan tombol <b>📱 Bagikan nomor HP saya</b> di bawah. Nomornya harus sama dengan nomor "
+    "HP di akun Prakerja-mu.\n"
+    "2. Setelah itu, ketik 16 digit NIK sesuai e-KTP.\n\n"
+    "NIK dan nomor HP hanya dipakai untuk mencocokkan data, tidak disimpan."
+)
+ASK_NIK = (
+    "Terima kasih, nomor HP sudah saya terima. Sekarang ketik <b>16 digit NIK</b> sesuai e-KTP "
+    "(boleh pakai spasi). Ketik <i>batal</i> untuk membatalkan."
+)
+NOT_OWN_CONTACT = (
+    "Maaf, saya hanya bisa memakai nomor HP milik akun Telegram-mu sendiri, yang dibagikan lewat "
+    "tombol <b>📱 Bagikan nomor HP saya</b>. Kontak orang lain atau kontak yang diteruskan tidak "
+    "bisa dipakai."
+)
+NOT_INDONESIAN_PHONE = (
+    "Nomor HP ini bukan nomor Indonesia (+62). Cek status hanya bisa dengan nomor HP yang "
+    "terdaftar di akun Prakerja."
+)
+TYPE_NOT_SHARE = (
+    "Nomor HP tidak bisa diketik manual. Tekan tombol <b>📱 Bagikan nomor HP saya</b>, "
+    "atau ketik <i>batal</i>."
+)
+BAD_NIK = "{problem} Coba ketik lagi 16 digit NIK sesuai e-KTP, atau ketik <i>batal</i>."
+NO_MATCH = (
+    "Maaf, data yang kamu masukkan tidak cocok dengan data pendaftar Prakerja. Periksa lagi NIK "
+    "sesuai e-KTP dan pastikan nomor HP Telegram-mu sama dengan nomor di akun Prakerja. "
+    "Sisa percobaan: {left} kali dalam 24 jam."
+)
+TOO_MANY = (
+    "Demi keamanan, cek status dari akun Telegram ini dikunci sementara karena sudah {limit} kali "
+    "gagal dalam 24 jam. Silakan coba lagi setelah {when}. Status juga bisa dilihat langsung di "
+    "dashboard.prakerja.go.id."
+)
+API_DOWN = (
+    "Maaf, layanan data Prakerja sedang tidak bisa dihubungi, jadi status belum bisa dicek. 🙏 "
+    "Coba lagi beberapa saat lagi dengan /status, atau lihat langsung di dashboard.prakerja.go.id."
+)
+CANCELLED = "Oke, cek status dibatalkan. Ada lagi yang bisa saya bantu?"
+EXPIRED = "Waktu verifikasi habis. Ketik /status untuk mengulang."
+FORGOTTEN = "Verifikasi status sudah saya hapus. Untuk cek status lagi, ketik /status."
+NOTHING_TO_FORGET = "Tidak ada verifikasi status yang tersimpan untuk akunmu."
+
+
+def _state(context: ContextTypes.DEFAULT_TYPE) -> dict[str, object] | None:
+    state = context.user_data.get(STATE_KEY) if context.user_data is not None else None
+    if not isinstance(state, dict):
+        return None
+    if time.monotonic() - float(state.get("started", 0.0)) > STATE_LIFETIME_SECONDS:  # type: ignore[arg-type]
+        context.user_data.pop(STATE_KEY, None)  # type: ignore[union-attr]
+        return None
+    return state
+
+
+def _clear(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(STATE_KEY, None)
+
+
+async def _locked_until(context: ContextTypes.DEFAULT_TYPE, telegram_id: int) -> str | None:
+    """When the account may try again (formatted in WIB), or None when it is not locked."""
+    settings = get_services(context).settings
+    period = timedelta(hours=settings.failed_verification_period_hours)
+    failures, oldest = await get_services(context).db.failed_verifications_since(
+        telegram_id, utcnow() - period
+    )
+    if failures < settings.max_failed_verifications or oldest is None:
+        return None
+    retry_at = (oldest + period).astimezone(WIB)
+    return retry_at.strftime("%d/%m/%Y pukul %H.%M WIB")
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Begin (or skip, when still verified) the identity check for a status lookup."""
+    from bot.handlers.conversation import converse
+
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return
+    services = get_services(context)
+    applicant_ref = await services.db.get_verified_ref(user.id)
+    if applicant_ref is not None:
+        await converse(update, context, "/status_verified", applicant_ref=applicant_ref)
+        return
+    locked_until = await _locked_until(context, user.id)
+    if locked_until is not None:
+        await context.bot.send_message(
+            chat.id,
+            TOO_MANY.format(limit=services.settings.max_failed_verifications, when=locked_until),
+            parse_mode="HTML",
+        )
+        return
+    if context.user_data is not None:
+        context.user_data[STATE_KEY] = {"stage": STAGE_CONTACT, "started": time.monotonic()}
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(SHARE_BUTTON, request_contact=True)], [KeyboardButton(CANCEL_BUTTON)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder="Bagikan nomor HP untuk cek status",
+    )
+    await context.bot.send_message(chat.id, ASK_CONTACT, parse_mode="HTML", reply_markup=keyboard)
+
+
+async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Accept the sender's own shared contact as the phone number to verify."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.contact is None:
+        return
+    state = _state(context)
+    if state is None or state.get("stage") != STAGE_CONTACT:
+        return  # not verifying: the media handler answers
+    contact = message.contact
+    if message.forward_origin is not None or contact.user_id != user.id:
+        await message.reply_text(NOT_OWN_CONTACT, parse_mode="HTML")
+        raise ApplicationHandlerStop
+    phone = normalise_phone(contact.phone_number)
+    if phone is None:
+        _clear(context)
+        await message.reply_text(NOT_INDONESIAN_PHONE, reply_markup=ReplyKeyboardRemove())
+        raise ApplicationHandlerStop
+    state.update(stage=STAGE_NIK, phone=phone)
+    await message.reply_text(ASK_NIK, parse_mode="HTML", reply_markup=ReplyKeyboardRemove())
+    raise ApplicationHandlerStop
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """While a check is running, read the NIK (which never goes to Rasa) or a cancel word."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    state = _state(context)
+    if state is None:
+        return
+    text = message.text.strip()
+    if text.lower() in CANCEL_WORDS or text == CANCEL_BUTTON:
+        _clear(context)
+        await message.reply_text(CANCELLED, reply_markup=ReplyKeyboardRemove())
+        raise ApplicationHandlerStop
+    digits = sum(ch.isdigit() for ch in text)
+    if state.get("stage") == STAGE_CONTACT:
+        if digits >= 8:
+            await message.reply_text(TYPE_NOT_SHARE, parse_mode="HTML")
+            raise ApplicationHandlerStop
+        _clear(context)  # they moved on to another question: let Rasa answer it
+        return
+    if digits < 6 and any(ch.isalpha() for ch in text):
+        _clear(context)
+        return
+    await _check_nik(update, context, state, normalise_nik(text))
+    raise ApplicationHandlerStop
+
+
+async def _check_nik(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict[str, object], nik: str
+) -> None:
+    from bot.handlers.conversation import converse
+
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    services = get_services(context)
+    # The NIK should not linger in the chat history either.
+    with contextlib.suppress(TelegramError):
+        await message.delete()
+    problem = nik_problem(nik)
+    if problem is not None:
+        await context.bot.send_message(
+            message.chat_id, BAD_NIK.format(problem=problem), parse_mode="HTML"
+        )
+        return
+    locked_until = await _locked_until(context, user.id)
+    if locked_until is not None:
+        _clear(context)
+        await context.bot.send_message(
+            message.chat_id,
+            TOO_MANY.format(limit=services.settings.max_failed_verifications, when=locked_until),
+        )
+        return
+    phone = str(state.get("phone"))
+    try:
+        applicant_ref = await services.program_api.verify_applicant(nik, phone)
+    except ApplicantNotFound:
+        await services.db.record_verification(user.id, succeeded=False)
+        failures, _ = await services.db.failed_verifications_since(
+            user.id, utcnow() - timedelta(hours=services.settings.failed_verification_period_hours)
+        )
+        left = services.settings.max_failed_verifications - failures
+        if left <= 0:
+            _clear(context)
+            locked = await _locked_until(context, user.id)
+            await context.bot.send_message(
+                message.chat_id,
+                TOO_MANY.format(limit=services.settings.max_failed_verifications, when=locked),
+            )
+        else:
+            await context.bot.send_message(message.chat_id, NO_MATCH.format(left=left))
+        return
+    except ProgramAPIError as exc:
+        logger.warning("program API failed during verification: %s", type(exc).__name__)
+        _clear(context)
+        await context.bot.send_message(message.chat_id, API_DOWN)
+        return
+    _clear(context)
+    await services.db.record_verification(user.id, succeeded=True)
+    window = timedelta(minutes=services.settings.verification_window_minutes)
+    if window > timedelta(0):
+        await services.db.save_verified_session(user.id, applicant_ref, window)
+    await converse(update, context, "/status_verified", applicant_ref=applicant_ref)
+
+
+async def forget_verification(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete the stored verification and any check in progress."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    _clear(context)
+    had = await get_services(context).db.forget_verification(user.id)
+    await message.reply_text(FORGOTTEN if had else NOTHING_TO_FORGET)

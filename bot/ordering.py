@@ -1,0 +1,59 @@
+"""Keeping each user's updates in order while different users are served concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+
+def update_key(update: object) -> int | None:
+    """The key whose updates must stay ordered: the user, else the chat; None for the rest."""
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            return update.effective_user.id
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+    return None
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Serialises updates per user; a user's lock is taken *before* a working slot.
+
+    PTB's own semaphore (``process_update`` is final) only bounds how many updates may wait; the
+    real limit is ``self._slots``, taken after the user's lock, so a user who floods the
+    bot waits on their own lock and does not hold slots that other users' updates need.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64, max_waiting_updates: int = 4096) -> None:
+        super().__init__(max_waiting_updates)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiters: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update after earlier updates of the same user have finished."""
+        key = update_key(update)
+        if key is None:
+            async with self._slots:
+                await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiters[key] = self._waiters.get(key, 0) + 1
+        try:
+            async with lock, self._slots:
+                await coroutine
+        finally:
+            self._waiters[key] -= 1
+            if self._waiters[key] == 0:  # forget idle users so the maps stay small
+                del self._waiters[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""

@@ -1,0 +1,117 @@
+"""The thin client for the Rasa server: REST channel messages and the HTTP API."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa is down, too slow, or answered something that is not a list of bot messages."""
+
+
+@dataclass(frozen=True)
+class Button:
+    """A quick-reply button: what the user sees and what is sent back to Rasa."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """One validated message from Rasa's REST channel."""
+
+    text: str | None = None
+    image: str | None = None
+    buttons: tuple[Button, ...] = ()
+    custom: dict[str, Any] | None = field(default=None, hash=False)
+
+
+def parse_bot_messages(data: object) -> list[BotMessage]:
+    """Validate Rasa's REST answer; unknown keys are ignored, wrong types are an error."""
+    if not isinstance(data, list):
+        raise RasaUnavailable("Rasa answered with something that is not a list")
+    messages = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise RasaUnavailable("Rasa answered with a non-object message")
+        text = item.get("text")
+        image = item.get("image")
+        custom = item.get("custom")
+        raw_buttons = item.get("buttons") or []
+        if text is not None and not isinstance(text, str):
+            raise RasaUnavailable("message text is not a string")
+        if image is not None and not isinstance(image, str):
+            raise RasaUnavailable("image is not a string")
+        if custom is not None and not isinstance(custom, dict):
+            raise RasaUnavailable("custom payload is not an object")
+        if not isinstance(raw_buttons, list):
+            raise RasaUnavailable("buttons are not a list")
+        buttons = []
+        for raw in raw_buttons:
+            if not isinstance(raw, dict):
+                raise RasaUnavailable("button is not an object")
+            title, payload = raw.get("title"), raw.get("payload")
+            if not isinstance(title, str) or not isinstance(payload, str) or not payload:
+                raise RasaUnavailable("button without title or payload")
+            buttons.append(Button(title=title, payload=payload))
+        if text is None and image is None and custom is None and not buttons:
+            continue
+        messages.append(BotMessage(text=text, image=image, buttons=tuple(buttons), custom=custom))
+    return messages
+
+
+class RasaClient:
+    """Talks to one Rasa server through a shared ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._token = token
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            transport=transport,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+
+    async def send_message(
+        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        """Send one user message to the REST channel and return the bot's answers."""
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        try:
+            response = await self._http.post("/webhooks/rest/webhook", json=body)
+            response.raise_for_status()
+            data = response.json()
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable("Rasa did not answer in time") from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(f"Rasa request failed: {type(exc).__name__}") from exc
+        return parse_bot_messages(data)
+
+    async def is_ready(self) -> bool:
+        """Whether the HTTP API answers ``/status`` with a loaded model."""
+        params = {"token": self._token} if self._token else None
+        try:
+            response = await self._http.get("/status", params=params)
+            return response.status_code == 200 and bool(response.json().get("model_file"))
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()

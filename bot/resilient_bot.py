@@ -1,0 +1,38 @@
+"""An ExtBot that survives malformed updates from the Bot API server."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ExtBot
+
+logger = logging.getLogger(__name__)
+
+
+class ResilientBot(ExtBot[Any]):
+    """Parses getUpdates results one by one.
+
+    PTB parses a whole batch at once and retries with the same offset when any entry is broken,
+    so one malformed update would block every later update forever. Here a broken entry becomes an
+    empty update with the same id: it is logged, confirmed with the next offset and skipped.
+    """
+
+    async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, *args, **kwargs)
+        if endpoint != "getUpdates" or not isinstance(result, list):
+            return result
+        return [entry for entry in map(self._sanitise, result) if entry is not None]
+
+    def _sanitise(self, entry: Any) -> dict[str, Any] | None:
+        update_id = entry.get("update_id") if isinstance(entry, dict) else None
+        if not isinstance(update_id, int):
+            logger.error("dropping an update without a valid update_id")
+            return None
+        try:
+            Update.de_json(entry, self)
+        except Exception:
+            logger.exception("skipping malformed update %s", update_id)
+            return {"update_id": update_id}
+        return entry  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Operating the assistant: set-up scripts, the process supervisor and benchmarks."""

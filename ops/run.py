@@ -1,0 +1,93 @@
+"""`make run`: start the whole assistant, print where everything is, stop it all on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+
+from ops.services import ServiceFailed, stop_all
+from ops.stack import MODEL, StackConfig, build_stack
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def config_from_env() -> tuple[StackConfig, bool]:
+    """The stack configuration from the environment; also whether RASA_TOKEN was generated."""
+    rasa_token = os.environ.get("RASA_TOKEN", "")
+    generated = not rasa_token
+    config = StackConfig(
+        rasa_token=rasa_token or secrets.token_urlsafe(24),
+        telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_base_url=os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"),
+        program_api_url=os.environ.get("PROGRAM_API_URL") or None,
+        program_api_token=os.environ.get("PROGRAM_API_TOKEN", "sandbox-token"),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        tracker_store_url=os.environ.get("TRACKER_STORE_URL") or None,
+        chat_port=int(os.environ.get("SANDBOX_CHAT_PORT", "8080")),
+        program_api_port=int(os.environ.get("SANDBOX_PROGRAM_API_PORT", "8081")),
+    )
+    return config, generated
+
+
+def main() -> int:
+    """Start every service in order, wait for a stop signal or a crash, then stop everything."""
+    stop = threading.Event()
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda *_: stop.set())
+    if not MODEL.exists():
+        print(f"No trained model at {MODEL}; run `make run` (it trains first).", file=sys.stderr)
+        return 1
+    config, generated = config_from_env()
+    services = build_stack(config)
+    started = []
+    try:
+        for service in services:
+            if stop.is_set():
+                return 130
+            print(f"• starting {service.name} …", flush=True)
+            service.start()
+            started.append(service)
+            service.wait_healthy()
+        print_summary(config, generated, services)
+        while not stop.is_set():
+            dead = [s for s in started if not s.alive()]
+            if dead:
+                print(f"\n{dead[0].name} stopped unexpectedly:\n{dead[0].log_tail()}", flush=True)
+                return 1
+            stop.wait(0.5)
+        return 0
+    except ServiceFailed as exc:
+        print(f"\nStart-up failed: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        print("\nStopping …", flush=True)
+        began = time.monotonic()
+        stop_all(started, timeout=10)
+        print(f"All processes stopped in {time.monotonic() - began:.1f}s.", flush=True)
+
+
+def print_summary(config: StackConfig, generated_token: bool, services: list) -> None:  # type: ignore[type-arg]
+    """Tell the person at the terminal where everything is."""
+    print("\nAsisten Prakerja is running.\n")
+    if config.uses_emulator:
+        print(f"  Chat with it (sandbox):  http://{config.host}:{config.chat_port}/")
+        print("  Telegram:               local Bot API emulator (no token set)")
+    else:
+        print(f"  Telegram:               polling {config.telegram_base_url}")
+    for service in services:
+        if service.url:
+            print(f"  {service.name + ':':<24}{service.url}")
+    if config.program_api_url is None:
+        print("  Demo applicants:        sandbox/demo_applicants.yml")
+    if generated_token:
+        print(f"  RASA_TOKEN (session):   {config.rasa_token}")
+    print(f"  Logs:                   {config.log_dir}/")
+    print("\nPress Ctrl-C to stop.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

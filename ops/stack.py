@@ -1,0 +1,223 @@
+"""The assistant's processes and how they are wired together, for `make run` and the e2e tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from ops.services import BOT_PYTHON, ENGINE_BIN, REPO, Service, file_exists, http_ok
+
+SANDBOX_BOT_TOKEN = "1000000001:SANDBOX-local-token"  # accepted by the local Bot API emulator
+MODEL = REPO / "models" / "prakerja.tar.gz"
+
+
+@dataclass
+class StackConfig:
+    """Ports, paths and the external systems to use (None means: start the local sandbox)."""
+
+    run_dir: Path = REPO / "var" / "run"
+    log_dir: Path = REPO / "var" / "log"
+    data_dir: Path = REPO / "var" / "data"
+    sandbox_dir: Path = REPO / "var" / "sandbox"
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    chat_port: int = 8080
+    program_api_port: int = 8081
+    rasa_token: str = ""
+    telegram_bot_token: str | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    program_api_url: str | None = None
+    program_api_token: str = "sandbox-token"
+    redis_url: str | None = None
+    tracker_store_url: str | None = None
+    model: Path = MODEL
+    bot_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def uses_emulator(self) -> bool:
+        """No token: the bot talks to the local Bot API emulator."""
+        return not self.telegram_bot_token
+
+    @property
+    def effective_program_api_url(self) -> str:
+        """The program API to use: the configured one or the local sandbox."""
+        return self.program_api_url or f"http://{self.host}:{self.program_api_port}"
+
+
+def endpoints_yaml(config: StackConfig) -> str:
+    """Rasa's endpoints: the action server, and Redis / SQL stores when configured."""
+    lines = [
+        "action_endpoint:",
+        f'  url: "http://{config.host}:{config.actions_port}/webhook"',
+    ]
+    if config.redis_url:
+        redis = urlsplit(config.redis_url)
+        lines += [
+            "lock_store:",
+            "  type: redis",
+            f'  url: "{redis.hostname or "127.0.0.1"}"',
+            f"  port: {redis.port or 6379}",
+            f"  db: {int((redis.path or '/1').strip('/') or 1)}",
+            '  key_prefix: "prakerja"',
+        ]
+        if redis.password:
+            lines.append(f'  password: "{redis.password}"')
+    if config.tracker_store_url:
+        sql = urlsplit(config.tracker_store_url)
+        dialect = sql.scheme.split("+")[0]
+        lines += [
+            "tracker_store:",
+            "  type: SQL",
+            f'  dialect: "{dialect}"',
+            f'  url: "{sql.hostname}"',
+            f"  port: {sql.port or 5432}",
+            f'  db: "{sql.path.strip("/")}"',
+        ]
+        if sql.username:
+            lines.append(f'  username: "{sql.username}"')
+        if sql.password:
+            lines.append(f'  password: "{sql.password}"')
+    return "\n".join(lines) + "\n"
+
+
+def _rasa_loaded(response: httpx.Response) -> bool:
+    try:
+        return bool(response.json().get("model_file"))
+    except ValueError:
+        return False
+
+
+def build_stack(config: StackConfig) -> list[Service]:
+    """The processes in start order: sandboxes, action server, Rasa, then the bot."""
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = config.run_dir / "endpoints.yml"
+    credentials = config.run_dir / "credentials.yml"
+    endpoints.write_text(endpoints_yaml(config))
+    credentials.write_text("rest:\n")
+    engine_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    host = config.host
+    services: list[Service] = []
+
+    if config.program_api_url is None:
+        services.append(
+            Service(
+                name="program-api-sandbox",
+                argv=[
+                    str(BOT_PYTHON),
+                    "-m",
+                    "sandbox.program_api",
+                    "--host",
+                    host,
+                    "--port",
+                    str(config.program_api_port),
+                    "--db",
+                    str(config.sandbox_dir / "program_api.sqlite"),
+                ],
+                healthy=http_ok(f"http://{host}:{config.program_api_port}/healthz"),
+                log_path=config.log_dir / "program-api-sandbox.log",
+                env={"PROGRAM_API_TOKEN": config.program_api_token},
+                url=f"http://{host}:{config.program_api_port}",
+            )
+        )
+    if config.uses_emulator:
+        services.append(
+            Service(
+                name="telegram-emulator",
+                argv=[
+                    str(BOT_PYTHON),
+                    "-m",
+                    "sandbox.telegram",
+                    "--host",
+                    host,
+                    "--port",
+                    str(config.chat_port),
+                ],
+                healthy=http_ok(f"http://{host}:{config.chat_port}/healthz"),
+                log_path=config.log_dir / "telegram-emulator.log",
+                url=f"http://{host}:{config.chat_port}",
+            )
+        )
+    services.append(
+        Service(
+            name="action-server",
+            argv=[
+                str(ENGINE_BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(config.actions_port),
+            ],
+            healthy=http_ok(f"http://{host}:{config.actions_port}/health"),
+            log_path=config.log_dir / "action-server.log",
+            env={
+                **engine_env,
+                "SANIC_HOST": host,
+                "PROGRAM_API_URL": config.effective_program_api_url,
+                "PROGRAM_API_TOKEN": config.program_api_token,
+            },
+            startup_timeout=90,
+            url=f"http://{host}:{config.actions_port}",
+        )
+    )
+    services.append(
+        Service(
+            name="rasa",
+            argv=[
+                str(ENGINE_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                config.rasa_token,
+                "--interface",
+                host,
+                "--port",
+                str(config.rasa_port),
+                "--model",
+                str(config.model),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(credentials),
+            ],
+            healthy=http_ok(
+                f"http://{host}:{config.rasa_port}/status?token={config.rasa_token}", _rasa_loaded
+            ),
+            log_path=config.log_dir / "rasa.log",
+            env=engine_env,
+            startup_timeout=240,
+            url=f"http://{host}:{config.rasa_port}",
+        )
+    )
+    ready_file = config.run_dir / "bot.ready"
+    ready_file.unlink(missing_ok=True)
+    telegram_token = config.telegram_bot_token or SANDBOX_BOT_TOKEN
+    base_url = config.telegram_base_url
+    if config.uses_emulator:
+        base_url = f"http://{host}:{config.chat_port}/bot"
+    services.append(
+        Service(
+            name="bot",
+            argv=[str(BOT_PYTHON), "-m", "bot"],
+            healthy=file_exists(ready_file),
+            log_path=config.log_dir / "bot.log",
+            env={
+                "TELEGRAM_BOT_TOKEN": telegram_token,
+                "TELEGRAM_BASE_URL": base_url,
+                "RASA_URL": f"http://{host}:{config.rasa_port}",
+                "RASA_TOKEN": config.rasa_token,
+                "PROGRAM_API_URL": config.effective_program_api_url,
+                "PROGRAM_API_TOKEN": config.program_api_token,
+                "DATA_DIR": str(config.data_dir),
+                "BOT_READY_FILE": str(ready_file),
+                **config.bot_env,
+            },
+            startup_timeout=60,
+        )
+    )
+    return services

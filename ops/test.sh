@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make test`: every layer of tests, in order of speed. Set-up and training ran before this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+step() { printf '\n━━ %s\n' "$*"; }
+
+step "lint: ruff and mypy"
+.venvs/bot/bin/ruff check .
+.venvs/bot/bin/mypy bot ops sandbox
+
+step "rasa data validate"
+.venvs/engine/bin/rasa data validate --data nlu --domain domain.yml --config config.yml \
+  --fail-on-warnings --quiet
+
+step "rasa test stories (tests/stories)"
+.venvs/engine/bin/rasa test core --model models/prakerja.tar.gz --stories tests/stories \
+  --fail-on-prediction-errors --out results/core --quiet
+
+step "action server tests (engine environment, Python 3.10)"
+.venvs/engine/bin/python -m pytest tests/actions -q -p no:cacheprovider
+
+step "bot, sandbox and end-to-end tests (bot environment)"
+.venvs/bot/bin/python -m pytest tests -q -p no:cacheprovider "$@"
