@@ -108,7 +108,7 @@ class Applicant:
     def wait_replies(
         self, after: int, *, timeout: float = 30.0, settle: float = 1.5, count: int = 1
     ) -> list[Reply]:
-        """Bot messages after ``after``: wait for ``count``, then until none arrive for ``settle`` s."""
+        """Bot messages after ``after``: at least ``count``, then until ``settle`` s of quiet."""
         replies: list[Reply] = []
         data = self.sim.get(
             f"/sim/chats/{self.user_id}/wait",

@@ -1,4 +1,4 @@
-"""The real stack for end-to-end tests: sandboxes, action server, Rasa and the bot, on free ports."""
+"""The real stack for end-to-end tests: sandboxes, action server, Rasa and bot on free ports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The end-to-end slice: Telegram emulator ↔ bot ↔ Rasa ↔ action server, as an applicant sees it."""
+"""The end-to-end slice: emulator ↔ bot ↔ Rasa ↔ action server, as an applicant sees it."""
 
 from __future__ import annotations
 
@@ -141,5 +141,7 @@ def test_a_garbage_update_does_not_kill_the_bot(stack: Stack, applicant: Applica
 
 def test_rasa_is_reachable_only_with_the_token(stack: Stack) -> None:
     assert httpx.get(f"{stack.rasa_url}/status", timeout=5).status_code == 401
-    ok = httpx.get(f"{stack.rasa_url}/status", params={"token": stack.config.rasa_token}, timeout=5)
+    ok = httpx.get(
+        f"{stack.rasa_url}/status", params={"token": stack.config.rasa_token}, timeout=5
+    )
     assert ok.status_code == 200

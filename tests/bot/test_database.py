@@ -1,0 +1,100 @@
+"""The bot database on SQLite and on the local PostgreSQL: migrations and every query."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from bot.db.database import Database, upgrade
+from bot.db.models import utcnow
+
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+        return
+    name = f"prakerja_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    upgrade(database_url)
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+def test_migrations_create_the_tables_and_are_idempotent(database_url: str) -> None:
+    upgrade(database_url)
+    upgrade(database_url)
+    engine = create_engine(database_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"users", "verification_attempts", "verified_sessions", "alembic_version"} <= tables
+
+
+async def test_users_are_created_then_touched(db: Database) -> None:
+    await db.touch_user(11, "id")
+    first = await db.get_user(11)
+    assert first is not None and first.language_code == "id"
+    await db.touch_user(11, None)
+    again = await db.get_user(11)
+    assert again is not None
+    assert again.language_code == "id"
+    assert again.last_seen >= first.last_seen
+    assert again.first_seen == first.first_seen
+    assert again.first_seen.tzinfo is not None
+
+
+async def test_consent_and_block_flags(db: Database) -> None:
+    await db.touch_user(12, "id")
+    await db.set_consent_updates(12, True)
+    user = await db.get_user(12)
+    assert user is not None and user.consent_updates and user.consent_updates_at is not None
+    await db.set_blocked(12, True)
+    user = await db.get_user(12)
+    assert user is not None and user.blocked_bot
+    await db.touch_user(12, "id")  # writing again means they unblocked the bot
+    user = await db.get_user(12)
+    assert user is not None and not user.blocked_bot
+
+
+async def test_failed_verifications_are_counted_in_the_window(db: Database) -> None:
+    await db.touch_user(13, "id")
+    for _ in range(3):
+        await db.record_verification(13, succeeded=False)
+    await db.record_verification(13, succeeded=True)
+    count, oldest = await db.failed_verifications_since(13, utcnow() - timedelta(hours=24))
+    assert count == 3
+    assert oldest is not None and oldest.tzinfo is not None
+    count, _ = await db.failed_verifications_since(13, utcnow() + timedelta(seconds=1))
+    assert count == 0
+
+
+async def test_verified_sessions_expire_and_can_be_forgotten(db: Database) -> None:
+    await db.touch_user(14, "id")
+    await db.save_verified_session(14, "ref-abc", timedelta(minutes=5))
+    assert await db.get_verified_ref(14) == "ref-abc"
+    await db.save_verified_session(14, "ref-new", timedelta(minutes=5))
+    assert await db.get_verified_ref(14) == "ref-new"
+    assert await db.forget_verification(14) is True
+    assert await db.get_verified_ref(14) is None
+    assert await db.forget_verification(14) is False
+    await db.save_verified_session(14, "ref-old", timedelta(seconds=-1))
+    assert await db.get_verified_ref(14) is None
