@@ -11,11 +11,11 @@ import logging
 import time
 from datetime import timedelta, timezone
 
-from actions.program_api import ApplicantNotFound, ProgramAPIError
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from actions.program_api import ApplicantNotFound, ProgramAPIError
 from bot.db.models import utcnow
 from bot.nik import nik_problem, normalise_nik, normalise_phone
 from bot.services import get_services
