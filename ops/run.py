@@ -8,15 +8,29 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
-from ops.services import ServiceFailed, stop_all
+from ops.services import REPO, ServiceFailed, stop_all
 from ops.stack import MODEL, StackConfig, build_stack
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def load_dotenv(path: Path = REPO / ".env") -> None:
+    """Read ``KEY=VALUE`` lines from ``.env`` (the environment wins), as the bot itself does."""
+    if not path.exists():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
 def config_from_env() -> tuple[StackConfig, bool]:
     """The stack configuration from the environment; also whether RASA_TOKEN was generated."""
+    load_dotenv()
     rasa_token = os.environ.get("RASA_TOKEN", "")
     generated = not rasa_token
     config = StackConfig(
