@@ -1,9 +1,11 @@
-"""Run the bot: ``python -m bot`` (polling the configured Bot API server)."""
+"""Run the bot: ``python -m bot`` (polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set)."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
+from urllib.parse import urlsplit
 
 from bot.app import build_application
 from bot.config import Settings
@@ -23,7 +25,7 @@ def configure_logging(level: str) -> None:
 
 
 def main() -> None:
-    """Apply migrations, then poll until SIGINT/SIGTERM."""
+    """Apply migrations, then poll (or serve the webhook) until SIGINT/SIGTERM."""
     settings = Settings()
     configure_logging(settings.log_level)
     if settings.telegram_bot_token is None:
@@ -33,7 +35,23 @@ def main() -> None:
         sys.exit(2)
     upgrade(settings.effective_database_url)
     application = build_application(settings)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    if settings.telegram_webhook_url:
+        # The secret makes the webhook endpoint refuse requests that did not come from Telegram.
+        secret = (
+            settings.telegram_webhook_secret.get_secret_value()
+            if settings.telegram_webhook_secret
+            else secrets.token_urlsafe(32)
+        )
+        application.run_webhook(
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
 
 
 if __name__ == "__main__":

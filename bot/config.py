@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str | None = None
+    # Webhook mode (production): Telegram POSTs updates to this public URL instead of being polled.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = None
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
