@@ -34,6 +34,9 @@ class StackConfig:
     program_api_token: str = "sandbox-token"
     redis_url: str | None = None
     tracker_store_url: str | None = None
+    # Per-request timeout of the action server's program API client: with its retries the whole
+    # action must finish well inside the bot's RASA_TIMEOUT (10 s).
+    actions_program_api_timeout: float = 2.5
     model: Path = MODEL
     bot_env: dict[str, str] = field(default_factory=dict)
 
@@ -160,6 +163,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                 "SANIC_HOST": host,
                 "PROGRAM_API_URL": config.effective_program_api_url,
                 "PROGRAM_API_TOKEN": config.program_api_token,
+                "PROGRAM_API_TIMEOUT": str(config.actions_program_api_timeout),
             },
             startup_timeout=90,
             url=f"http://{host}:{config.actions_port}",

@@ -72,6 +72,10 @@ API_DOWN = (
     "Maaf, layanan data Prakerja sedang tidak bisa dihubungi, jadi status belum bisa dicek. 🙏 "
     "Coba lagi beberapa saat lagi dengan /status, atau lihat langsung di dashboard.prakerja.go.id."
 )
+CONTACT_FIRST = (
+    "Sebelum NIK, bagikan dulu nomor HP-mu lewat tombol <b>📱 Bagikan nomor HP saya</b> di bawah, "
+    "atau ketik <i>batal</i>."
+)
 CANCELLED = "Oke, cek status dibatalkan. Ada lagi yang bisa saya bantu?"
 EXPIRED = "Waktu verifikasi habis. Ketik /status untuk mengulang."
 FORGOTTEN = "Verifikasi status sudah saya hapus. Untuk cek status lagi, ketik /status."
@@ -175,7 +179,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     digits = sum(ch.isdigit() for ch in text)
     if state.get("stage") == STAGE_CONTACT:
         if digits >= 8:
-            await message.reply_text(TYPE_NOT_SHARE, parse_mode="HTML")
+            # Never keep or forward it: a NIK typed here is simply not used.
+            looks_like_nik = len(normalise_nik(text)) == 16 and normalise_nik(text).isdigit()
+            with contextlib.suppress(TelegramError):
+                await message.delete()
+            await message.reply_text(
+                CONTACT_FIRST if looks_like_nik else TYPE_NOT_SHARE, parse_mode="HTML"
+            )
             raise ApplicationHandlerStop
         _clear(context)  # they moved on to another question: let Rasa answer it
         return

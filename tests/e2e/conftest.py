@@ -41,6 +41,18 @@ class Stack:
         """A new Telegram user."""
         return Applicant(self.sim, first_name=first_name)
 
+    def tracker_rows(self) -> list[str]:
+        """Every event Rasa stored, as text, straight from the PostgreSQL tracker store."""
+        from sqlalchemy import create_engine, text
+
+        assert self.config.tracker_store_url
+        url = self.config.tracker_store_url.replace("postgresql://", "postgresql+psycopg://")
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT sender_id, data FROM events")).all()
+        engine.dispose()
+        return [f"{sender} {data}" for sender, data in rows]
+
     def tracker(self, sender: str) -> dict:  # type: ignore[type-arg]
         """A conversation's tracker from Rasa's HTTP API."""
         response = httpx.get(
@@ -52,9 +64,30 @@ class Stack:
         return response.json()  # type: ignore[no-any-return]
 
 
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/2"
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Start every process once for the whole e2e session."""
+def tracker_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for Rasa's tracker store (the production path)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"prakerja_tracker_{secrets.token_hex(5)}"
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) -> Iterator[Stack]:
+    """Start every process once for the whole e2e session (PostgreSQL tracker, Redis locks)."""
     if not MODEL.exists():
         pytest.fail("no trained model: run the tests through `make test`")
     root = tmp_path_factory.mktemp("stack")
@@ -68,7 +101,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         chat_port=free_port(),
         program_api_port=free_port(),
         rasa_token=secrets.token_urlsafe(16),
-        bot_env={"RASA_TIMEOUT": "8", "LOG_LEVEL": "INFO"},
+        redis_url=REDIS_URL,
+        tracker_store_url=tracker_database,
+        bot_env={"LOG_LEVEL": "INFO"},
     )
     services = build_stack(config)
     started: list[Service] = []
