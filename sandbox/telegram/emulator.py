@@ -1,0 +1,198 @@
+"""Local Telegram Bot API emulator: Starlette app factory, Bot API dispatch and webhook delivery.
+
+The real bot talks to ``/bot{token}/{method}`` exactly as to ``api.telegram.org``; tests and the
+web page act as applicants through ``/sim/...`` (see :mod:`sandbox.telegram.sim`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .botapi import METHODS, _deliverable
+from .params import read_params
+from .sim import ROUTES as SIM_ROUTES
+from .state import ApiError, EmulatorState, make_bot_user, now
+from .updates import SimError
+
+TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+STATIC_DIR = Path(__file__).parent / "static"
+WEBHOOK_RETRY_SECONDS = 1.0
+
+
+def _state(request: Request) -> EmulatorState:
+    state: EmulatorState = request.app.state.emulator
+    return state
+
+
+async def _apply_faults(state: EmulatorState, method: str) -> None:
+    """Consume one injected fault for ``method`` (delay first, then error if any)."""
+    queue = state.faults.get(method.lower())
+    if not queue:
+        return
+    fault = queue[0]
+    if fault.times > 0:
+        fault.times -= 1
+        if fault.times == 0:
+            queue.pop(0)
+    if fault.delay:
+        await asyncio.sleep(fault.delay)
+    if fault.error_code is not None:
+        raise ApiError(fault.error_code, fault.description, fault.parameters)
+
+
+async def bot_endpoint(request: Request) -> Response:
+    """``GET|POST /bot{token}/{method}``: one Bot API call."""
+    token = request.path_params["token"]
+    method = request.path_params["method"]
+    if not TOKEN_RE.match(token):
+        return JSONResponse(ApiError(401, "Unauthorized").payload(), status_code=401)
+    handler = METHODS.get(method.lower())
+    if handler is None:
+        return JSONResponse(ApiError(404, "Not Found").payload(), status_code=404)
+    state = _state(request)
+    state.bot_user = make_bot_user(int(token.split(":", 1)[0]))
+    record: dict[str, Any] = {"method": method, "ts": time.time()}
+    error: ApiError | None = None
+    try:
+        params = await read_params(request)
+    except ValueError:
+        params = {}
+        error = ApiError(400, "Bad Request: can't parse request body")
+    record["params"] = params
+    try:
+        if error is not None:
+            raise error
+        await _apply_faults(state, method)
+        result = await handler(state, params)
+    except ApiError as exc:
+        error = exc
+    else:
+        record.update(ok=True, result=result)
+        _log(state, record)
+        return JSONResponse({"ok": True, "result": result})
+    record.update(ok=False, error_code=error.code, description=error.description)
+    _log(state, record)
+    return JSONResponse(error.payload(), status_code=error.code)
+
+
+def _log(state: EmulatorState, record: dict[str, Any]) -> None:
+    record["seq"] = len(state.outbox) + 1
+    record.setdefault("params", {})
+    state.outbox.append(record)
+
+
+async def deliver_webhooks(state: EmulatorState, client: httpx.AsyncClient) -> None:
+    """POST queued updates, in order, to the webhook; retry failures like Telegram does."""
+    while not state.closing:
+        await state.wait_until(lambda: state.webhook is not None and bool(_deliverable(state)), 60)
+        hook = state.webhook
+        pending = _deliverable(state)
+        if hook is None or not pending:
+            continue
+        update = pending[0]
+        headers = {}
+        if hook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        try:
+            response = await client.post(hook.url, json=update, headers=headers, timeout=10)
+            failure = (
+                None
+                if 200 <= response.status_code < 300
+                else f"Wrong response from the webhook: {response.status_code} "
+                f"{response.reason_phrase}"
+            )
+        except httpx.HTTPError as exc:
+            failure = f"Connection failed: {exc.__class__.__name__}"
+        if failure is None:
+            if state.updates and state.updates[0] is update:
+                state.updates.pop(0)
+            await state.notify()
+            continue
+        if state.webhook is hook:
+            hook.last_error_date = now()
+            hook.last_error_message = failure
+        await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(STATIC_DIR / "chat.html", media_type="text/html; charset=utf-8")
+
+
+async def _sim_error_handler(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
+
+
+def create_app(callback_ttl: float = 15.0) -> Starlette:
+    """Build a fresh emulator app with its own in-memory state.
+
+    ``callback_ttl`` is how long a callback query may be answered (Telegram: ~15 s).
+    """
+    state = EmulatorState(callback_ttl=callback_ttl)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with httpx.AsyncClient() as client:
+            task = asyncio.create_task(deliver_webhooks(state, client))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    routes = [
+        Route("/", index),
+        Route("/bot{token}/{method}", bot_endpoint, methods=["GET", "POST"]),
+        *SIM_ROUTES,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={SimError: _sim_error_handler, ValueError: _sim_error_handler},
+    )
+    app.state.emulator = state
+    return app
+
+
+class EmulatorServer(uvicorn.Server):
+    """uvicorn server that first releases pending long-polls when asked to stop.
+
+    Without this, a bot's pending ``getUpdates`` (or the page's long-poll) would be cancelled
+    only after the graceful-shutdown timeout, with tracebacks in the log.
+    """
+
+    def __init__(self, config: uvicorn.Config, state: EmulatorState) -> None:
+        super().__init__(config)
+        self.emulator_state = state
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        await self.emulator_state.close()
+        await super().shutdown(sockets)
+
+
+def make_server(app: Starlette, host: str, port: int) -> EmulatorServer:
+    """A configured (not yet started) server for ``app``; call ``.run()`` or ``.serve()``."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        # Safety net only: close() already ends our own long-polls immediately.
+        timeout_graceful_shutdown=2,
+    )
+    return EmulatorServer(config, app.state.emulator)

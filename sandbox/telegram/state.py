@@ -1,0 +1,263 @@
+"""In-memory state of the emulated Telegram world: chats, messages, updates and the outbox.
+
+Everything runs on one event loop and no handler awaits in the middle of a mutation, so plain
+data structures are safe. The single :class:`asyncio.Condition` wakes every long-poll (bot
+``getUpdates``, sim ``/wait``, the webhook deliverer) whenever anything changes; waiters re-check
+their own predicate, which keeps the logic simple and never busy-waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+BOT_FIRST_NAME = "Asisten Prakerja"
+BOT_USERNAME = "AsistenPrakerjaBot"
+
+
+def now() -> int:
+    """Unix time in whole seconds, as Telegram sends ``date``."""
+    return int(time.time())
+
+
+class ApiError(Exception):
+    """A Bot API error reply: ``{"ok": false, "error_code": ..., "description": ...}``."""
+
+    def __init__(
+        self, code: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def payload(self) -> dict[str, Any]:
+        """JSON body in Telegram's error format."""
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+def bad_request(detail: str) -> ApiError:
+    """400 with Telegram's ``Bad Request: `` prefix."""
+    return ApiError(400, f"Bad Request: {detail}")
+
+
+@dataclass
+class StoredMessage:
+    """One message in a chat, from either side, kept in the Bot API shape plus sim metadata."""
+
+    api: dict[str, Any]
+    from_bot: bool
+    kind: str
+    html: str | None = None
+    parse_mode: str | None = None
+    photo: str | None = None
+    deleted: bool = False
+    edited: bool = False
+
+    @property
+    def message_id(self) -> int:
+        return int(self.api["message_id"])
+
+    def sim_view(self) -> dict[str, Any]:
+        """The flattened form returned by the ``/sim`` API and used by the web page."""
+        api = self.api
+        return {
+            "message_id": self.message_id,
+            "date": api["date"],
+            "from_bot": self.from_bot,
+            "kind": self.kind,
+            "text": api.get("text", api.get("caption")),
+            "entities": api.get("entities", api.get("caption_entities", [])),
+            "html": self.html,
+            "parse_mode": self.parse_mode,
+            "reply_markup": api.get("reply_markup"),
+            "photo": self.photo,
+            "caption": api.get("caption"),
+            "deleted": self.deleted,
+            "edited": self.edited,
+            "contact": api.get("contact"),
+            "location": api.get("location"),
+            "document": api.get("document"),
+            "sticker": api.get("sticker"),
+            "forward_origin": api.get("forward_origin"),
+        }
+
+
+@dataclass
+class Chat:
+    """A chat the bot can talk to (private chat id == user id)."""
+
+    info: dict[str, Any]
+    messages: list[StoredMessage] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    next_message_id: int = 1
+    # Bumped on every visible change so the page can long-poll for edits/deletes too.
+    version: int = 0
+
+    @property
+    def id(self) -> int:
+        return int(self.info["id"])
+
+    def find(self, message_id: int) -> StoredMessage | None:
+        for message in self.messages:
+            if message.message_id == message_id:
+                return message
+        return None
+
+
+@dataclass
+class CallbackRecord:
+    """A callback query handed to the bot and whether/how it was answered."""
+
+    chat_id: int
+    message_id: int
+    data: str
+    created: float
+    answered: bool = False
+    text: str | None = None
+    show_alert: bool = False
+    url: str | None = None
+
+
+@dataclass
+class Fault:
+    """An injected failure or slowdown for the next ``times`` calls of one method."""
+
+    error_code: int | None
+    description: str
+    retry_after: int | None
+    delay: float
+    times: int  # -1 = forever
+    parameters: dict[str, Any] | None = None
+
+
+@dataclass
+class Webhook:
+    """Webhook configuration set by ``setWebhook``."""
+
+    url: str
+    secret_token: str | None = None
+    max_connections: int = 40
+    allowed_updates: list[str] | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+class EmulatorState:
+    """All mutable state of one emulator instance."""
+
+    def __init__(self, callback_ttl: float = 15.0) -> None:
+        self.callback_ttl = callback_ttl
+        self.cond = asyncio.Condition()
+        self.closing = False
+        self.bot_user: dict[str, Any] = make_bot_user(123456)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (used by ``POST /sim/reset``)."""
+        self.updates: list[dict[str, Any]] = []
+        self.next_update_id = 100_000_001
+        self.chats: dict[int, Chat] = {}
+        self.users: dict[int, dict[str, Any]] = {}
+        self.blocked: set[int] = set()
+        self.callbacks: dict[str, CallbackRecord] = {}
+        self.outbox: list[dict[str, Any]] = []
+        self.faults: dict[str, list[Fault]] = {}
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.descriptions: dict[str, dict[str, str]] = {"description": {}, "short_description": {}}
+        self.names: dict[str, str] = {}
+        self.menu_buttons: dict[str, dict[str, Any]] = {}
+        self.webhook: Webhook | None = None
+        self.allowed_updates: list[str] | None = None
+        # Incremented by each getUpdates so an older concurrent poll can be told "Conflict".
+        self.poll_generation = 0
+        self._ids = itertools.count(1)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def unique(self, prefix: str) -> str:
+        """A process-unique identifier (file ids, callback ids)."""
+        return f"{prefix}{next(self._ids):06d}"
+
+    async def notify(self) -> None:
+        """Wake all long-polls so they re-check their predicates."""
+        async with self.cond:
+            self.cond.notify_all()
+
+    async def wait_until(self, predicate: Callable[[], bool], seconds: float) -> bool:
+        """Wait until ``predicate()`` is true or ``seconds`` pass; return the final value.
+
+        Returns early (with the current value) once the server is shutting down, so pending
+        long-polls never hold up a clean exit.
+        """
+        if predicate() or seconds <= 0 or self.closing:
+            return predicate()
+        async with self.cond:
+            try:
+                async with asyncio.timeout(seconds):
+                    await self.cond.wait_for(lambda: self.closing or predicate())
+            except TimeoutError:
+                pass
+        return predicate()
+
+    async def close(self) -> None:
+        """Release every long-poll (called when the server starts shutting down)."""
+        self.closing = True
+        await self.notify()
+
+    def remember_user(self, user: dict[str, Any]) -> None:
+        self.users[int(user["id"])] = user
+
+    def ensure_chat(self, info: dict[str, Any]) -> Chat:
+        """Register a chat (when a user writes to the bot) or refresh its info."""
+        chat_id = int(info["id"])
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            chat = Chat(info=dict(info))
+            self.chats[chat_id] = chat
+        else:
+            chat.info.update(info)
+        return chat
+
+    def add_message(self, chat: Chat, message: StoredMessage) -> None:
+        chat.messages.append(message)
+        chat.version += 1
+
+    def take_message_id(self, chat: Chat) -> int:
+        message_id = chat.next_message_id
+        chat.next_message_id += 1
+        return message_id
+
+    def queue_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Assign an update_id if missing and queue the update for getUpdates/webhook."""
+        if "update_id" not in update:
+            update["update_id"] = self.next_update_id
+        self.next_update_id = max(self.next_update_id, int(update["update_id"])) + 1
+        self.updates.append(update)
+        return update
+
+
+def make_bot_user(bot_id: int) -> dict[str, Any]:
+    """The bot's own ``User`` object (``from`` of bot messages)."""
+    return {
+        "id": bot_id,
+        "is_bot": True,
+        "first_name": BOT_FIRST_NAME,
+        "username": BOT_USERNAME,
+    }
+
+
+def update_type(update: dict[str, Any]) -> str:
+    """The update's payload key (``message``, ``callback_query``, ...)."""
+    return next((key for key in update if key != "update_id"), "")
