@@ -72,7 +72,7 @@ def main() -> None:
         actions_port=_free_port(),
         chat_port=_free_port(),
         program_api_port=_free_port(),
-        rasa_token=secrets.token_urlsafe(16),
+        rasa_token=secrets.token_hex(16),
         bot_env={"LOG_LEVEL": "WARNING"},
     )
     services = build_stack(config)

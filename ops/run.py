@@ -34,7 +34,7 @@ def config_from_env() -> tuple[StackConfig, bool]:
     rasa_token = os.environ.get("RASA_TOKEN", "")
     generated = not rasa_token
     config = StackConfig(
-        rasa_token=rasa_token or secrets.token_urlsafe(24),
+        rasa_token=rasa_token or secrets.token_hex(24),
         telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_base_url=os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"),
         program_api_url=os.environ.get("PROGRAM_API_URL") or None,

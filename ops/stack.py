@@ -176,8 +176,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                 str(ENGINE_BIN / "rasa"),
                 "run",
                 "--enable-api",
-                "--auth-token",
-                config.rasa_token,
+                f"--auth-token={config.rasa_token}",  # a token may start with "-"
                 "--interface",
                 host,
                 "--port",

@@ -100,7 +100,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) -> It
         actions_port=free_port(),
         chat_port=free_port(),
         program_api_port=free_port(),
-        rasa_token=secrets.token_urlsafe(16),
+        rasa_token=secrets.token_hex(16),
         redis_url=REDIS_URL,
         tracker_store_url=tracker_database,
         bot_env={"LOG_LEVEL": "INFO"},
