@@ -1,0 +1,66 @@
+"""Knowledge answers through Telegram carry the key facts of the current scheme."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.e2e.applicant import Applicant, all_text
+from tests.e2e.conftest import Stack
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("umur sy 50 thn msh bisa ikut prakerja gk?", ["18–64"]),
+        ("klo lolos dpt duit brp sih skrg", ["Rp3,5 juta", "Rp600 ribu", "tidak bisa dicairkan"]),
+        ("batas beli pelatihan pertama brp hari ya kak", ["15 hari"]),
+        ("bedanya prakerja skrg sama yg thn 2021 apa?", ["semi-bansos", "skema normal"]),
+        ("insentif survei dapet berapa", ["Rp50 ribu"]),
+        ("satu KK boleh brp org yg dapet prakerja", ["2"]),
+        ("sy lg kuliah semester 5 blh daftar gk", ["kuliah"]),
+        ("nomor cs prakerja brp? ada yg nawarin jasa lolos", ["prakerja.go.id"]),
+    ],
+)
+def test_answers_carry_key_facts(applicant: Applicant, question: str, facts: list[str]) -> None:
+    text = all_text(applicant.say(question))
+    for fact in facts:
+        assert fact.lower() in text.lower(), f"{question!r} → {text!r}"
+
+
+def test_requirements_offer_registration_next(applicant: Applicant) -> None:
+    replies = applicant.say("syarat ikut kartu prakerja apa aja min")
+    titles = [title.lower() for reply in replies for title, _ in reply.buttons]
+    assert any("daftar" in title for title in titles), titles
+
+
+def test_out_of_scope_is_redirected_politely(applicant: Applicant) -> None:
+    text = all_text(applicant.say("cara daftar bpjs kesehatan mandiri gimana ya"))
+    assert "Kartu Prakerja" in text or "Prakerja" in text
+    assert "18–64" not in text
+
+
+def test_gibberish_gets_a_clarifying_question(applicant: Applicant) -> None:
+    replies = applicant.say("qwrty zxcvb plmkon")
+    assert replies
+    assert any(reply.buttons for reply in replies) or "paham" in all_text(replies)
+
+
+def test_subscription_is_stored_and_can_be_stopped(stack: Stack, applicant: Applicant) -> None:
+    def consent() -> bool:
+        with sqlite3.connect(stack.config.data_dir / "bot.sqlite3") as db:
+            row = db.execute(
+                "SELECT consent_updates FROM users WHERE telegram_id = ?", (applicant.user_id,)
+            ).fetchone()
+        return bool(row and row[0])
+
+    assert all_text(applicant.say("kabarin sy ya kalo ada gelombang baru dibuka"))
+    assert consent()
+    assert all_text(applicant.say("/berhenti"))
+    assert not consent()
+
+
+def test_asking_for_a_person_names_official_channels(applicant: Applicant) -> None:
+    text = all_text(applicant.say("sy mau ngomong sama petugas aja, bukan bot"))
+    assert "bantuan.prakerja.go.id" in text or "info@prakerja.go.id" in text
