@@ -8,8 +8,6 @@ message to the bot's first reply arriving in the chat (what a person waits for).
 from __future__ import annotations
 
 import argparse
-import secrets
-import socket
 import statistics
 import tempfile
 import time
@@ -28,12 +26,6 @@ MESSAGES = [
     "insentifnya dapet brp",
     "makasih ya",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def measure(sim: httpx.Client, user_id: int, rounds: int) -> list[float]:
@@ -63,18 +55,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="prakerja-bench-"))
-    config = StackConfig(
-        run_dir=root / "run",
-        log_dir=root / "log",
-        data_dir=root / "data",
-        sandbox_dir=root / "sandbox",
-        rasa_port=_free_port(),
-        actions_port=_free_port(),
-        chat_port=_free_port(),
-        program_api_port=_free_port(),
-        rasa_token=secrets.token_hex(16),
-        bot_env={"LOG_LEVEL": "WARNING"},
-    )
+    config = StackConfig.on_free_ports(root, bot_env={"LOG_LEVEL": "WARNING"})
     services = build_stack(config)
     try:
         for service in services:

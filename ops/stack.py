@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,6 +42,22 @@ class StackConfig:
     model: Path = MODEL
     bot_env: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def on_free_ports(cls, root: Path, **overrides: object) -> StackConfig:
+        """A throwaway stack under ``root`` on free loopback ports (tests and benchmarks)."""
+        return cls(
+            run_dir=root / "run",
+            log_dir=root / "log",
+            data_dir=root / "data",
+            sandbox_dir=root / "sandbox",
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            chat_port=free_port(),
+            program_api_port=free_port(),
+            rasa_token=secrets.token_hex(16),
+            **overrides,  # type: ignore[arg-type]
+        )
+
     @property
     def uses_emulator(self) -> bool:
         """No token: the bot talks to the local Bot API emulator."""
@@ -49,6 +67,13 @@ class StackConfig:
     def effective_program_api_url(self) -> str:
         """The program API to use: the configured one or the local sandbox."""
         return self.program_api_url or f"http://{self.host}:{self.program_api_port}"
+
+
+def free_port() -> int:
+    """A currently free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def endpoints_yaml(config: StackConfig) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +12,7 @@ import pytest
 from ops.services import Service, stop_all
 from ops.stack import MODEL, StackConfig, build_stack
 from tests.e2e.applicant import Applicant
-
-
-def free_port() -> int:
-    """A currently free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.postgres import temporary_postgres_database
 
 
 @dataclass
@@ -64,25 +56,14 @@ class Stack:
         return response.json()  # type: ignore[no-any-return]
 
 
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/2"
 
 
 @pytest.fixture(scope="session")
 def tracker_database() -> Iterator[str]:
     """A fresh PostgreSQL database for Rasa's tracker store (the production path)."""
-    from sqlalchemy import create_engine, text
-
-    name = f"prakerja_tracker_{secrets.token_hex(5)}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres_database("prakerja_tracker") as url:
+        yield url.replace("postgresql+psycopg://", "postgresql://")
 
 
 @pytest.fixture(scope="session")
@@ -91,16 +72,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) -> It
     if not MODEL.exists():
         pytest.fail("no trained model: run the tests through `make test`")
     root = tmp_path_factory.mktemp("stack")
-    config = StackConfig(
-        run_dir=root / "run",
-        log_dir=root / "log",
-        data_dir=root / "data",
-        sandbox_dir=root / "sandbox",
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        chat_port=free_port(),
-        program_api_port=free_port(),
-        rasa_token=secrets.token_hex(16),
+    config = StackConfig.on_free_ports(
+        root,
         redis_url=REDIS_URL,
         tracker_store_url=tracker_database,
         bot_env={"LOG_LEVEL": "INFO"},

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from ops.services import BOT_PYTHON, Service, http_ok, stop_all
-from ops.stack import SANDBOX_BOT_TOKEN
+from ops.stack import SANDBOX_BOT_TOKEN, free_port
 from tests.e2e.applicant import Applicant
-from tests.e2e.conftest import Stack, free_port
+from tests.e2e.conftest import Stack
 
 
 @pytest.fixture(scope="module")
