@@ -4,7 +4,7 @@ BOT := .venvs/bot/bin
 ENGINE := .venvs/engine/bin
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup model eval lint bench clean
+.PHONY: run test setup model eval eval-independent lint bench clean
 
 run: setup model ## start the assistant (local sandbox when TELEGRAM_BOT_TOKEN is unset)
 	@$(BOT)/python -m ops.run
@@ -21,6 +21,10 @@ model: setup ## train the Rasa model when its inputs changed
 eval: model ## NLU report on the held-out messages, with the baseline (reports/nlu/)
 	@$(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
 		--test tests/nlu/heldout.yml --out reports/nlu
+
+eval-independent: model ## the same report on a second held-out set by another author
+	@$(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
+		--test tests/nlu/independent.yml --out reports/nlu-independent
 
 lint: setup ## ruff and mypy
 	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot ops sandbox tests && $(BOT)/mypy bot ops sandbox
