@@ -1,0 +1,1 @@
+"""Rasa training data and custom NLU components for Asisten Prakerja."""
