@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from actions.program_api import is_valid_phone, normalize_phone
+
 # Province codes (two first digits), incl. the Papua provinces created in 2022.
 PROVINCE_CODES = frozenset(
     [
@@ -47,9 +49,5 @@ def nik_problem(nik: str) -> str | None:
 
 def normalise_phone(raw: str) -> str | None:
     """An Indonesian mobile number in E.164 (+628…), or None when it is not one."""
-    digits = re.sub(r"\D", "", raw)
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    if not digits.startswith("628") or not 10 <= len(digits) <= 15:
-        return None
-    return "+" + digits
+    phone = normalize_phone(raw)
+    return phone if is_valid_phone(phone) and phone.startswith("+628") else None
