@@ -234,3 +234,18 @@ async def test_served_schema_is_the_contract(http: httpx.AsyncClient) -> None:
     assert doc["openapi"].startswith("3.1")
     assert "/v1/applicants/verify" in doc["paths"]
     assert (await http.get("/openapi.yaml")).text.startswith("openapi:")
+
+
+def test_status_codes_agree_everywhere() -> None:
+    """The pydantic Literal, the stdlib tuple (used on Python 3.10) and the OpenAPI enum agree."""
+    from pathlib import Path
+    from typing import get_args
+
+    import yaml
+
+    from sandbox.program_api.models import StatusPeserta
+    from sandbox.program_api.scenarios import STATUS_CODES
+
+    document = yaml.safe_load(Path("docs/program-api.openapi.yaml").read_text())
+    openapi_enum = document["components"]["schemas"]["StatusPeserta"]["enum"]
+    assert list(get_args(StatusPeserta)) == list(STATUS_CODES) == list(openapi_enum)
