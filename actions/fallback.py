@@ -120,12 +120,12 @@ class ActionClarifyIntent(Action):
 
         if misses >= 2:
             buttons = [{"title": INTENT_LABELS[t], "payload": f"/{t}"} for t in topics[:1]] + [
-                {"title": "Bicara dengan petugas", "payload": "/request_human"}
+                {"title": "Hubungi petugas resmi", "payload": "/request_human"}
             ]
             dispatcher.utter_message(
                 text=(
                     "Maaf, saya masih belum menangkap maksudmu. "
-                    "Mau saya hubungkan dengan petugas? Atau pilih topik di bawah."
+                    "Mau lihat cara menghubungi petugas resmi Prakerja? Atau pilih topik di bawah."
                 ),
                 buttons=buttons,
             )

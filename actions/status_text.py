@@ -165,7 +165,7 @@ B_SURVEY = button("Survei evaluasi", "ask_survey")
 B_CERTIFICATE = button("Sertifikat", "ask_certificate")
 B_CONTACT = button("Kontak resmi", "ask_official_contact")
 B_BLOCKED = button("Akun diblokir", "problem_account_blocked")
-B_HUMAN = button("Bicara dengan petugas", "request_human")
+B_HUMAN = button("Hubungi petugas resmi", "request_human")
 
 
 def first_name(nama: str) -> str:

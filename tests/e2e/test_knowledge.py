@@ -64,3 +64,13 @@ def test_subscription_is_stored_and_can_be_stopped(stack: Stack, applicant: Appl
 def test_asking_for_a_person_names_official_channels(applicant: Applicant) -> None:
     text = all_text(applicant.say("sy mau ngomong sama petugas aja, bukan bot"))
     assert "bantuan.prakerja.go.id" in text or "info@prakerja.go.id" in text
+
+
+def test_second_miss_in_a_row_offers_official_staff(applicant: Applicant) -> None:
+    applicant.say("qwrty zxcvb plmkon")
+    replies = applicant.say("asdfgh lkjhg poiuy")
+    titles = [title for reply in replies for title, _ in reply.buttons]
+    assert "Hubungi petugas resmi" in titles, titles
+    staff = next(reply for reply in replies if reply.buttons)
+    text = all_text(applicant.press(staff, "Hubungi petugas resmi"))
+    assert "bantuan.prakerja.go.id" in text
