@@ -24,15 +24,18 @@ def demo(status: str) -> dict[str, str]:
     return person
 
 
-def share_own_contact(applicant: Applicant, phone: str) -> list[Reply]:
-    """Press the contact button: Telegram sends the user's own number with their user_id."""
+def share_contact(
+    applicant: Applicant, phone: str, *, owner: int | None = None, **extra: Any
+) -> list[Reply]:
+    """Send a contact; by default the user's own (what the request_contact button sends)."""
     return applicant.say(
         kind="contact",
         contact={
             "phone_number": phone,
             "first_name": applicant.first_name,
-            "user_id": applicant.user_id,
+            "user_id": applicant.user_id if owner is None else owner,
         },
+        **extra,
     )
 
 
@@ -47,7 +50,7 @@ def start_check(applicant: Applicant) -> list[Reply]:
 def verify(applicant: Applicant, person: dict[str, str]) -> list[Reply]:
     """The whole verification; returns the replies to the NIK."""
     start_check(applicant)
-    assert "NIK" in all_text(share_own_contact(applicant, person["phone"]))
+    assert "NIK" in all_text(share_contact(applicant, person["phone"]))
     return applicant.say(person["nik"])
 
 
@@ -106,14 +109,7 @@ def test_recheck_within_window_needs_no_nik_and_lupakan_forgets(stack: Stack) ->
 def test_someone_elses_contact_is_refused(applicant: Applicant) -> None:
     person = demo("SELESAI")
     start_check(applicant)
-    replies = applicant.say(
-        kind="contact",
-        contact={
-            "phone_number": person["phone"],
-            "first_name": "Orang Lain",
-            "user_id": applicant.user_id + 1,
-        },
-    )
+    replies = share_contact(applicant, person["phone"], owner=applicant.user_id + 1)
     assert "akun Telegram-mu sendiri" in all_text(replies)
     replies = applicant.say(person["nik"])  # not asked for yet: the NIK must not be used
     assert "bagikan dulu nomor HP" in all_text(replies)
@@ -122,15 +118,7 @@ def test_someone_elses_contact_is_refused(applicant: Applicant) -> None:
 def test_forwarded_contact_is_refused(applicant: Applicant) -> None:
     person = demo("SELESAI")
     start_check(applicant)
-    replies = applicant.say(
-        kind="contact",
-        contact={
-            "phone_number": person["phone"],
-            "first_name": "Sari",
-            "user_id": applicant.user_id,
-        },
-        forward_from_user_id=applicant.user_id + 5,
-    )
+    replies = share_contact(applicant, person["phone"], forward_from_user_id=applicant.user_id + 5)
     assert "diteruskan" in all_text(replies)
 
 
@@ -142,7 +130,7 @@ def test_typed_phone_number_is_refused(applicant: Applicant) -> None:
 def test_malformed_nik_is_explained_before_any_call(applicant: Applicant) -> None:
     person = demo("SELESAI")
     start_check(applicant)
-    share_own_contact(applicant, person["phone"])
+    share_contact(applicant, person["phone"])
     assert "16 digit" in all_text(applicant.say("1234 5678"))
     assert "tanggal lahir" in all_text(applicant.say("3201019905900003"))
     # still waiting for a NIK: the right one now works
@@ -152,7 +140,7 @@ def test_malformed_nik_is_explained_before_any_call(applicant: Applicant) -> Non
 def test_wrong_nik_then_the_sixth_attempt_is_refused(applicant: Applicant) -> None:
     person = demo("SELESAI")
     start_check(applicant)
-    share_own_contact(applicant, person["phone"])
+    share_contact(applicant, person["phone"])
     wrong = "3201014505900099"
     for left in (4, 3, 2, 1):
         text = all_text(applicant.say(wrong))
@@ -166,7 +154,7 @@ def test_wrong_nik_then_the_sixth_attempt_is_refused(applicant: Applicant) -> No
 def test_program_api_down(stack: Stack, applicant: Applicant, faults: httpx.Client) -> None:
     person = demo("SELESAI")
     start_check(applicant)
-    share_own_contact(applicant, person["phone"])
+    share_contact(applicant, person["phone"])
     faults.post("/_sandbox/faults", json={"mode": "error500"}).raise_for_status()
     assert "tidak bisa dihubungi" in all_text(applicant.say(person["nik"]))
 
@@ -174,7 +162,7 @@ def test_program_api_down(stack: Stack, applicant: Applicant, faults: httpx.Clie
 def test_program_api_slow(stack: Stack, applicant: Applicant, faults: httpx.Client) -> None:
     person = demo("SELESAI")
     start_check(applicant)
-    share_own_contact(applicant, person["phone"])
+    share_contact(applicant, person["phone"])
     faults.post("/_sandbox/faults", json={"mode": "timeout"}).raise_for_status()
     assert "tidak bisa dihubungi" in all_text(applicant.say(person["nik"], timeout=40))
     assert stack.services["bot"].alive()
