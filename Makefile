@@ -27,7 +27,7 @@ eval-independent: model ## the same report on a second held-out set by another a
 		--test tests/nlu/independent.yml --out reports/nlu-independent
 
 lint: setup ## ruff and mypy
-	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot ops sandbox tests && $(BOT)/mypy bot ops sandbox
+	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot core ops sandbox tests && $(BOT)/mypy bot core ops sandbox
 
 bench: setup model ## reply latency through the Telegram emulator
 	@$(BOT)/python -m ops.bench_latency

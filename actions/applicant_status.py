@@ -9,14 +9,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.formatting import WIB
-from actions.program_api import (
+from actions.status_text import B_CONTACT, explain_status
+from core.formatting import WIB
+from core.program_api import (
     ApplicantNotFound,
     ProgramAPIError,
     ProgramAPIRateLimited,
     get_shared_client,
 )
-from actions.status_text import B_CONTACT, explain_status
 
 log = logging.getLogger(__name__)
 

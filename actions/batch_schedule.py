@@ -9,9 +9,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.formatting import WIB, format_date, format_datetime_wib
-from actions.program_api import Gelombang, ProgramAPIError, get_shared_client
 from actions.status_text import B_JOIN, B_REQUIREMENTS, B_STATUS_MEANING, button
+from core.formatting import WIB, format_date, format_datetime_wib
+from core.program_api import Gelombang, ProgramAPIError, get_shared_client
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from actions.formatting import (
+from core.formatting import (
     add_working_days,
     format_date,
     format_datetime_wib,
@@ -15,7 +15,7 @@ from actions.formatting import (
     format_rupiah_short,
     working_days_between,
 )
-from actions.program_api import ApplicantStatus, Insentif, Pelatihan
+from core.program_api import ApplicantStatus, Insentif, Pelatihan
 
 Button = dict[str, str]
 Lines = list[str]

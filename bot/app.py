@@ -9,7 +9,6 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
-from actions.program_api import ProgramAPI
 from bot.commands_menu import publish_menu
 from bot.config import Settings
 from bot.db.database import Database
@@ -19,6 +18,7 @@ from bot.rasa_client import RasaClient
 from bot.rendering import PayloadStore
 from bot.resilient_bot import ResilientBot
 from bot.services import SERVICES_KEY, Services
+from core.program_api import ProgramAPI
 
 logger = logging.getLogger(__name__)
 

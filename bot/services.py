@@ -13,7 +13,7 @@ from bot.rasa_client import RasaClient
 from bot.rendering import PayloadStore
 
 if TYPE_CHECKING:
-    from actions.program_api import ProgramAPI
+    from core.program_api import ProgramAPI
 
 SERVICES_KEY = "services"
 

@@ -7,7 +7,7 @@ step() { printf '\n━━ %s\n' "$*"; }
 
 step "lint: ruff and mypy"
 .venvs/bot/bin/ruff check .
-.venvs/bot/bin/mypy bot ops sandbox
+.venvs/bot/bin/mypy bot core ops sandbox
 
 step "rasa data validate"
 .venvs/engine/bin/rasa data validate --data nlu --domain domain.yml --config config.yml \

@@ -15,10 +15,10 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from actions.program_api import ApplicantNotFound, ProgramAPIError
 from bot.db.models import utcnow
-from bot.nik import nik_problem, normalise_nik, normalise_phone
 from bot.services import get_services
+from core.identifiers import nik_problem, normalise_nik, normalise_phone
+from core.program_api import ApplicantNotFound, ProgramAPIError
 
 logger = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ import respx
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import program_api
 from actions.applicant_status import ActionShowApplicantStatus
 from actions.batch_schedule import ActionAnswerBatchSchedule
-from actions.program_api import ProgramAPI
+from core.program_api import ProgramAPI
+from core.program_api import client as program_api
 from sandbox.program_api import scenarios
 
 BASE = "http://program-api.test"

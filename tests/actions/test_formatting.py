@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from actions.formatting import (
+from core.formatting import (
     WIB,
     add_working_days,
     format_date,

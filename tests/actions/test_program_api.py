@@ -12,7 +12,8 @@ import httpx
 import pytest
 import respx
 
-from actions.program_api import (
+from core.identifiers import normalize_phone
+from core.program_api import (
     ApplicantNotFound,
     ProgramAPI,
     ProgramAPIAuthError,
@@ -20,7 +21,6 @@ from actions.program_api import (
     ProgramAPIInvalidRequest,
     ProgramAPIRateLimited,
     ProgramAPIUnavailable,
-    normalize_phone,
 )
 from sandbox.program_api import scenarios
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from actions.program_api import ApplicantStatus, _Obj, parse_applicant_status
 from actions.status_text import HANDLERS, REASONS, explain_status, first_name
+from core.program_api import ApplicantStatus, parse_applicant_status
+from core.program_api.models import _Obj
 from sandbox.program_api import scenarios
 
 TODAY = date(2026, 11, 26)  # a Thursday

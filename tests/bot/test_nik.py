@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nik import nik_problem, normalise_nik, normalise_phone
+from core.identifiers import nik_problem, normalise_nik, normalise_phone
 
 
 def test_separators_are_removed() -> None:

@@ -1,4 +1,4 @@
-"""The shared ProgramAPI client (actions/program_api.py) against the sandbox, on Python 3.11."""
+"""The shared ProgramAPI client (core/program_api) against the sandbox, on Python 3.11."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from actions.program_api import (
+from actions.status_text import explain_status
+from core.program_api import (
     ApplicantNotFound,
     ProgramAPI,
     ProgramAPIBadResponse,
     ProgramAPIRateLimited,
     ProgramAPIUnavailable,
 )
-from actions.status_text import explain_status
 from sandbox.program_api.app import create_app
 from sandbox.program_api.db import load_demo_applicants
 

@@ -1,10 +1,39 @@
-"""Normalising and checking the shape of a NIK (Nomor Induk Kependudukan) before any API call."""
+"""Checking and normalising the identifiers applicants type: NIK, phone numbers, references."""
 
 from __future__ import annotations
 
 import re
 
-from actions.program_api import is_valid_phone, normalize_phone
+_NIK_RE = re.compile(r"^[0-9]{16}$")
+_PHONE_RE = re.compile(r"^\+62[0-9]{8,13}$")
+
+
+def normalize_phone(raw: str) -> str:
+    """Turn '0812-3456 7890', '62812…' or '+62 812…' into E.164 '+62812…' (no validation)."""
+    digits = re.sub(r"[^0-9+]", "", raw.strip())
+    if digits.startswith("+"):
+        return "+" + digits[1:].replace("+", "")
+    if digits.startswith("62"):
+        return "+" + digits
+    if digits.startswith("0"):
+        return "+62" + digits[1:]
+    return "+62" + digits
+
+
+def is_valid_nik(nik: str) -> bool:
+    """16 ASCII digits."""
+    return bool(_NIK_RE.match(nik))
+
+
+def is_valid_phone(phone: str) -> bool:
+    """E.164 Indonesian number."""
+    return bool(_PHONE_RE.match(phone))
+
+
+def mask_ref(ref: str) -> str:
+    """Short, non-reusable form of an applicant_ref for logs."""
+    return ref[:4] + "…" if len(ref) > 4 else "…"
+
 
 # Province codes (two first digits), incl. the Papua provinces created in 2022.
 PROVINCE_CODES = frozenset(
