@@ -17,8 +17,8 @@ step "rasa test stories (tests/stories)"
 .venvs/engine/bin/rasa test core --model models/prakerja.tar.gz --stories tests/stories \
   --fail-on-prediction-errors --out results/core --quiet
 
-step "action server tests (engine environment, Python 3.10)"
-.venvs/engine/bin/python -m pytest tests/actions -q -p no:cacheprovider
+step "action server, Rasa server and shared core tests (engine environment, Python 3.10)"
+.venvs/engine/bin/python -m pytest tests/actions tests/engine tests/core -q -p no:cacheprovider
 
 step "bot, sandbox and end-to-end tests (bot environment)"
 .venvs/bot/bin/python -m pytest tests -q -p no:cacheprovider "$@"

@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 
 model=models/prakerja.tar.gz
 stamp=models/.fingerprint
-fingerprint="$(find nlu domain.yml config.yml requirements/engine.txt -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
+fingerprint="$(find nlu domain.yml config.yml requirements/engine.txt -path nlu/server -prune -o -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 
 if [ -f "$model" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
