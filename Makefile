@@ -26,8 +26,8 @@ eval-independent: model ## the same report on a second held-out set by another a
 	@$(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
 		--test tests/nlu/independent.yml --out reports/nlu-independent
 
-lint: setup ## ruff and mypy
-	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot core ops sandbox tests && $(BOT)/mypy bot core ops sandbox
+lint: setup ## ruff, mypy and the import rules (import-linter)
+	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot core ops sandbox tests && $(BOT)/mypy bot core ops sandbox && $(BOT)/lint-imports
 
 bench: setup model ## reply latency through the Telegram emulator
 	@$(BOT)/python -m ops.bench_latency

@@ -5,9 +5,10 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 step() { printf '\n━━ %s\n' "$*"; }
 
-step "lint: ruff and mypy"
+step "lint: ruff, mypy and the import rules"
 .venvs/bot/bin/ruff check .
 .venvs/bot/bin/mypy bot core ops sandbox
+.venvs/bot/bin/lint-imports --no-cache
 
 step "rasa data validate"
 .venvs/engine/bin/rasa data validate --data nlu --domain domain.yml --config config.yml \
