@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.commands_menu import publish_menu
 from bot.config import Settings
 from bot.db.database import Database
+from bot.db.models import utcnow
+from bot.flood import FloodGate
 from bot.handlers import register_handlers
+from bot.handlers.custom import CUSTOM_EFFECTS
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient
 from bot.rendering import PayloadStore
 from bot.resilient_bot import ResilientBot
-from bot.services import SERVICES_KEY, Services
+from bot.services import SERVICES_KEY, Services, get_services
 from core.program_api import ProgramAPI
 
 logger = logging.getLogger(__name__)
+
+
+RETENTION_JOB_INTERVAL = timedelta(hours=1)
+
+
+async def purge_expired_records(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete the bot's records older than RETENTION_DAYS (Rasa prunes its own tracker store)."""
+    services = get_services(context)
+    cutoff = utcnow() - timedelta(days=services.settings.retention_days)
+    try:
+        counts = await services.db.purge_older_than(cutoff)
+    except Exception:
+        logger.exception("retention job failed; it runs again within the hour")
+        return
+    if any(counts.values()):
+        logger.info("retention: deleted %s", ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
@@ -39,8 +59,13 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
                 settings.program_api_token.get_secret_value(),
                 timeout=settings.program_api_timeout,
             ),
-            payloads=PayloadStore(),
+            payloads=PayloadStore(settings.effective_privacy_key),
+            custom_effects=CUSTOM_EFFECTS,
         )
+        if application.job_queue is not None:
+            application.job_queue.run_repeating(
+                purge_expired_records, interval=RETENTION_JOB_INTERVAL, first=5
+            )
         await publish_menu(application.bot)
         if settings.bot_ready_file is not None:
             settings.bot_ready_file.parent.mkdir(parents=True, exist_ok=True)
@@ -69,10 +94,13 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         ),
         rate_limiter=AIORateLimiter(max_retries=2),
     )
+    flood = FloodGate(
+        settings.flood_messages_per_minute, settings.flood_burst, settings.flood_max_pending
+    )
     builder = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(PerUserUpdateProcessor(64))
+        .concurrent_updates(PerUserUpdateProcessor(64, flood=flood))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

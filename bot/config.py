@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     max_failed_verifications: int = Field(default=5, ge=1)
     failed_verification_period_hours: int = Field(default=24, ge=1)
 
+    # Bot records, and Rasa's tracker events, are deleted after this many days (see /privasi).
+    retention_days: int = Field(default=30, ge=1)
+
+    # Flood control: per-user token bucket and cap on one user's updates waiting to be handled.
+    flood_messages_per_minute: float = Field(default=20.0, gt=0)
+    flood_burst: int = Field(default=5, ge=1)
+    flood_max_pending: int = Field(default=5, ge=1)
+
     log_level: str = "INFO"
     bot_ready_file: Path | None = None
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+import logging
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
+
+from bot import texts
+from bot.flood import FloodGate
+
+logger = logging.getLogger(__name__)
 
 
 def update_key(update: object) -> int | None:
@@ -20,6 +28,15 @@ def update_key(update: object) -> int | None:
     return None
 
 
+def is_from_person(update: object) -> bool:
+    """Updates a person sends (messages, edits, button presses); flood control applies to these."""
+    return isinstance(update, Update) and (
+        update.message is not None
+        or update.edited_message is not None
+        or update.callback_query is not None
+    )
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Serialises updates per user; a user's lock is taken *before* a working slot.
 
@@ -28,11 +45,18 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     bot waits on their own lock and does not hold slots that other users' updates need.
     """
 
-    def __init__(self, max_concurrent_updates: int = 64, max_waiting_updates: int = 4096) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 64,
+        max_waiting_updates: int = 4096,
+        flood: FloodGate | None = None,
+    ) -> None:
         super().__init__(max_waiting_updates)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiters: dict[int, int] = {}
+        self._flood = flood
+        self._notices: set[asyncio.Task[None]] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update after earlier updates of the same user have finished."""
@@ -41,6 +65,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             async with self._slots:
                 await coroutine
             return
+        if self._flood is not None and is_from_person(update):
+            if not self._flood.admit(key, self._waiters.get(key, 0)):
+                if isinstance(coroutine, Coroutine):
+                    coroutine.close()  # refused before it started: nothing to undo
+                if self._flood.should_warn(key):
+                    self._warn(update)
+                return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiters[key] = self._waiters.get(key, 0) + 1
         try:
@@ -51,6 +82,22 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             if self._waiters[key] == 0:  # forget idle users so the maps stay small
                 del self._waiters[key]
                 del self._locks[key]
+
+    def _warn(self, update: object) -> None:
+        """Tell a flooding user once, without holding up the updates of anyone else."""
+        assert isinstance(update, Update)
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            return
+        logger.info("flood control refused updates of one user (update %s)", update.update_id)
+
+        async def _notice() -> None:
+            with contextlib.suppress(TelegramError):
+                await update.get_bot().send_message(chat.id, texts.SLOW_DOWN)
+
+        task = asyncio.create_task(_notice())
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,42 +19,62 @@ CALLBACK_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
 BUTTON_TITLE_LIMIT = 64
 DEFAULT_BUTTON_PROMPT = "Silakan pilih:"
 
-_DIRECT_PREFIX = "p:"
-_HASHED_PREFIX = "h:"
+# Callback data: a kind letter, ":", a signature, then the payload (or the key of a long one).
+RASA_PAYLOAD = "p"  # a Rasa button payload, sent back to Rasa when pressed
+BOT_ACTION = "b"  # one of the bot's own actions (e.g. confirming a subscription)
+_HASHED = "h"  # a long Rasa payload kept in memory under a hash
+_SIGNATURE_CHARS = 12  # hex digits of an HMAC: 48 bits, checked before anything else
 
 
 class PayloadStore:
-    """Maps button payloads to ``callback_data`` (max 64 bytes) and back.
+    """Maps button payloads to signed ``callback_data`` (max 64 bytes) and back.
 
-    Short payloads travel inside the callback data; longer ones are replaced by a hash kept in a
-    bounded in-memory map (an old button after a restart then counts as expired).
+    Every callback data the bot hands out carries an HMAC, so a client cannot forge a button that
+    sends its own intent to Rasa. Short payloads travel inside the callback data; longer ones are
+    replaced by a hash kept in a bounded in-memory map (an old one after a restart counts as
+    expired).
     """
 
-    def __init__(self, capacity: int = 20_000) -> None:
+    def __init__(self, key: bytes, capacity: int = 20_000) -> None:
+        self._key = key
         self._capacity = capacity
         self._long: OrderedDict[str, str] = OrderedDict()
 
-    def encode(self, payload: str) -> str:
-        """The callback data for a payload."""
-        direct = _DIRECT_PREFIX + payload
+    def _sign(self, kind: str, body: str) -> str:
+        digest = hmac.new(self._key, f"button:{kind}:{body}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:_SIGNATURE_CHARS]
+
+    def _pack(self, kind: str, body: str) -> str:
+        return f"{kind}:{self._sign(kind, body)}{body}"
+
+    def encode(self, payload: str, kind: str = RASA_PAYLOAD) -> str:
+        """The callback data for a payload of the given kind."""
+        direct = self._pack(kind, payload)
         if len(direct.encode()) <= CALLBACK_LIMIT:
             return direct
+        if kind != RASA_PAYLOAD:
+            raise ValueError("bot action payloads must fit in the callback data")
         key = hashlib.sha256(payload.encode()).hexdigest()[:24]
         self._long[key] = payload
         self._long.move_to_end(key)
         while len(self._long) > self._capacity:
             self._long.popitem(last=False)
-        return _HASHED_PREFIX + key
+        return self._pack(_HASHED, key)
 
-    def decode(self, data: str | None) -> str | None:
-        """The payload for callback data, or None when it is malformed or expired."""
-        if not data:
+    def decode(self, data: str | None) -> tuple[str, str] | None:
+        """``(kind, payload)`` for callback data, or None when forged, malformed or expired."""
+        if not data or len(data) < 2 + _SIGNATURE_CHARS + 1 or data[1] != ":":
             return None
-        if data.startswith(_DIRECT_PREFIX) and len(data) > len(_DIRECT_PREFIX):
-            return data[len(_DIRECT_PREFIX) :]
-        if data.startswith(_HASHED_PREFIX):
-            return self._long.get(data[len(_HASHED_PREFIX) :])
-        return None
+        kind, signature = data[0], data[2 : 2 + _SIGNATURE_CHARS]
+        body = data[2 + _SIGNATURE_CHARS :]
+        if kind not in (RASA_PAYLOAD, BOT_ACTION, _HASHED):
+            return None
+        if not hmac.compare_digest(signature, self._sign(kind, body)):
+            return None
+        if kind == _HASHED:
+            payload = self._long.get(body)
+            return None if payload is None else (RASA_PAYLOAD, payload)
+        return kind, body
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from telegram.ext import ContextTypes
@@ -11,9 +12,10 @@ from bot.config import Settings
 from bot.db.database import Database
 from bot.rasa_client import RasaClient
 from bot.rendering import PayloadStore
+from core.program_api import ProgramAPI
 
 if TYPE_CHECKING:
-    from core.program_api import ProgramAPI
+    from bot.dialogue import CustomEffect
 
 SERVICES_KEY = "services"
 
@@ -27,6 +29,8 @@ class Services:
     rasa: RasaClient
     program_api: ProgramAPI
     payloads: PayloadStore
+    # What each type of Rasa custom payload does (bot/handlers/custom.py, wired in bot.app).
+    custom_effects: Mapping[str, CustomEffect] = field(default_factory=dict)
 
 
 def get_services(context: ContextTypes.DEFAULT_TYPE) -> Services:

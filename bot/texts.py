@@ -37,12 +37,20 @@ HELP = (
 
 PRIVACY = (
     "<b>Privasi</b>\n"
-    "• Bot ini menyimpan ID Telegram-mu, waktu terakhir kamu menulis, bahasa, dan pilihan "
-    "langgananmu.\n"
     "• NIK dan nomor HP hanya dipakai sekali untuk mencocokkan data saat cek status, lalu tidak "
-    "disimpan. Yang disimpan hanya kode rujukan acak selama waktu singkat.\n"
+    "disimpan. Kalau kamu mengetiknya di chat biasa, angkanya saya sembunyikan dan pesannya saya "
+    "hapus.\n"
+    "• Setelah cek status, bot menyimpan kode rujukan acak selama {window} menit supaya kamu bisa "
+    "cek ulang tanpa NIK.\n"
+    "• Bot menyimpan ID Telegram-mu, kapan terakhir menulis, bahasa, dan pilihan langganan. Akun "
+    "yang tidak menulis selama {days} hari dan tidak berlangganan dihapus otomatis.\n"
+    "• Riwayat percakapan dengan asisten (tanpa NIK/nomor HP) disimpan paling lama {days} hari "
+    "untuk menjawab dengan nyambung, lalu dihapus otomatis.\n"
+    "• Catatan percobaan verifikasi (berhasil/gagal, tanpa data pribadi) disimpan {days} hari "
+    "untuk mencegah penyalahgunaan.\n"
     "• Status kepesertaan hanya ditampilkan di chat pribadi akun Telegram yang memverifikasinya.\n"
-    "• Ketik /lupakan untuk menghapus verifikasi, /berhenti untuk berhenti langganan."
+    "• /lupakan menghapus verifikasi dan riwayat percakapanmu sekarang juga; /berhenti "
+    "menghentikan langganan."
 )
 
 TOPIC_BUTTONS = (
@@ -85,8 +93,8 @@ GROUP_CHAT = (
 
 ID_REDACTED = (
     "Demi keamanan, NIK, nomor HP, atau nomor panjang lain di pesanmu sudah saya sembunyikan "
-    "dan tidak saya simpan. Jangan bagikan data pribadi di chat ya; untuk cek status, "
-    "ketik /status."
+    "dan pesannya saya hapus dari chat. Jangan bagikan data pribadi di chat ya; untuk cek "
+    "status, ketik /status."
 )
 
 UNSUPPORTED_KIND = {
@@ -112,3 +120,103 @@ CONTACT_NOT_NEEDED = (
     "Terima kasih, tapi saya hanya memerlukan nomor HP saat kamu cek status. Ketik /status "
     "kalau ingin cek status kepesertaanmu."
 )
+
+EMPTY_MESSAGE = "Pesannya kosong. Tulis pertanyaanmu tentang Kartu Prakerja, atau ketik /bantuan."
+
+SLOW_DOWN = (
+    "Pelan-pelan ya 🙏 Pesanmu datang terlalu cepat, jadi sebagian belum saya baca. Tunggu "
+    "sebentar, lalu kirim lagi pertanyaanmu satu per satu."
+)
+
+# --- subscription (the bot's own database, never decided by Rasa alone) ---------------------
+
+SUBSCRIBED = (
+    "Siap! Kamu akan dapat kabar saat gelombang baru dibuka dan info penting Kartu Prakerja. "
+    "Untuk berhenti, ketik /berhenti."
+)
+ALREADY_SUBSCRIBED = (
+    "Kamu sudah berlangganan kabar gelombang baru. Untuk berhenti, ketik /berhenti."
+)
+UNSUBSCRIBED = (
+    "Oke, langganan kabar gelombang sudah dihentikan. Mau berlangganan lagi? Ketik /langganan "
+    "kapan saja."
+)
+NOT_SUBSCRIBED = (
+    "Kamu sedang tidak berlangganan. Untuk dapat kabar gelombang baru, ketik /langganan."
+)
+CONFIRM_SUBSCRIBE = "Mau saya kabari setiap ada gelombang baru dan info penting Kartu Prakerja?"
+CONFIRM_UNSUBSCRIBE = "Mau berhenti menerima kabar gelombang baru dari saya?"
+BUTTON_SUBSCRIBE = "Ya, kabari saya"
+BUTTON_UNSUBSCRIBE = "Ya, berhenti"
+BUTTON_KEEP = "Tidak jadi"
+KEPT_AS_IS = "Oke, tidak ada yang saya ubah."
+STORAGE_DOWN = (
+    "Maaf, pilihanmu belum bisa saya simpan karena ada gangguan. 🙏 Coba lagi beberapa saat lagi."
+)
+
+# --- forgetting (/lupakan) ----------------------------------------------------------------
+
+FORGOTTEN = (
+    "Sudah saya hapus:\n"
+    "• verifikasi status{verification}\n"
+    "• riwayat percakapanmu dengan asisten{conversation}\n"
+    "Langgananmu tidak berubah (ketik /berhenti untuk berhenti). Untuk cek status lagi, ketik "
+    "/status."
+)
+FORGOTTEN_NO_VERIFICATION = " (tidak ada yang tersimpan)"
+FORGOTTEN_EVENTS = " ({count} catatan)"
+FORGET_CONVERSATION_FAILED = (
+    "Verifikasi status sudah saya hapus, tapi riwayat percakapan belum bisa dihapus sekarang "
+    "karena ada gangguan. 🙏 Coba /lupakan lagi sebentar lagi; riwayat juga terhapus otomatis "
+    "setelah {days} hari."
+)
+
+# --- identity check before a status lookup ------------------------------------------------
+
+SHARE_BUTTON = "📱 Bagikan nomor HP saya"
+CANCEL_BUTTON = "Batal"
+ASK_CONTACT = (
+    "Untuk cek status, saya perlu memastikan ini benar kamu. 🔒\n\n"
+    "1. Tekan tombol <b>📱 Bagikan nomor HP saya</b> di bawah. Nomornya harus sama dengan nomor "
+    "HP di akun Prakerja-mu.\n"
+    "2. Setelah itu, ketik 16 digit NIK sesuai e-KTP.\n\n"
+    "NIK dan nomor HP hanya dipakai untuk mencocokkan data, tidak disimpan."
+)
+ASK_NIK = (
+    "Terima kasih, nomor HP sudah saya terima. Sekarang ketik <b>16 digit NIK</b> sesuai e-KTP "
+    "(boleh pakai spasi). Ketik <i>batal</i> untuk membatalkan."
+)
+NOT_OWN_CONTACT = (
+    "Maaf, saya hanya bisa memakai nomor HP milik akun Telegram-mu sendiri, yang dibagikan lewat "
+    "tombol <b>📱 Bagikan nomor HP saya</b>. Kontak orang lain atau kontak yang diteruskan tidak "
+    "bisa dipakai."
+)
+NOT_INDONESIAN_PHONE = (
+    "Nomor HP ini bukan nomor Indonesia (+62). Cek status hanya bisa dengan nomor HP yang "
+    "terdaftar di akun Prakerja."
+)
+TYPE_NOT_SHARE = (
+    "Nomor HP tidak bisa diketik manual. Tekan tombol <b>📱 Bagikan nomor HP saya</b>, "
+    "atau ketik <i>batal</i>."
+)
+BAD_NIK = "{problem} Coba ketik lagi 16 digit NIK sesuai e-KTP, atau ketik <i>batal</i>."
+NO_MATCH = (
+    "Maaf, data yang kamu masukkan tidak cocok dengan data pendaftar Prakerja. Periksa lagi NIK "
+    "sesuai e-KTP dan pastikan nomor HP Telegram-mu sama dengan nomor di akun Prakerja. "
+    "Sisa percobaan: {left} kali dalam 24 jam."
+)
+TOO_MANY = (
+    "Demi keamanan, cek status dari akun Telegram ini dikunci sementara karena sudah {limit} kali "
+    "gagal dalam 24 jam. Silakan coba lagi setelah {when}. Status juga bisa dilihat langsung di "
+    "dashboard.prakerja.go.id."
+)
+API_DOWN = (
+    "Maaf, layanan data Prakerja sedang tidak bisa dihubungi, jadi status belum bisa dicek. 🙏 "
+    "Coba lagi beberapa saat lagi dengan /status, atau lihat langsung di dashboard.prakerja.go.id."
+)
+CONTACT_FIRST = (
+    "Sebelum NIK, bagikan dulu nomor HP-mu lewat tombol <b>📱 Bagikan nomor HP saya</b> di bawah, "
+    "atau ketik <i>batal</i>."
+)
+CANCELLED = "Oke, cek status dibatalkan. Ada lagi yang bisa saya bantu?"
+EXPIRED = "Waktu verifikasi habis. Ketik /status untuk mengulang."

@@ -87,18 +87,20 @@ class Database:
 
         await self.run(_touch)
 
-    async def set_consent_updates(self, telegram_id: int, subscribed: bool) -> None:
-        """Store whether the user wants announcements of new gelombang."""
+    async def set_consent_updates(self, telegram_id: int, subscribed: bool) -> bool:
+        """Store whether the user wants announcements of new gelombang; return the old choice."""
 
-        def _set(session: Session) -> None:
+        def _set(session: Session) -> bool:
             user = session.get(User, telegram_id)
             if user is None:
-                user = User(telegram_id=telegram_id)
+                user = User(telegram_id=telegram_id, consent_updates=False)
                 session.add(user)
+            was = bool(user.consent_updates)
             user.consent_updates = subscribed
             user.consent_updates_at = utcnow()
+            return was
 
-        await self.run(_set)
+        return await self.run(_set)
 
     async def get_user(self, telegram_id: int) -> User | None:
         """The user row, if any."""
@@ -192,3 +194,29 @@ class Database:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
         return await self.run(_forget)
+
+    async def purge_older_than(self, cutoff: datetime) -> dict[str, int]:
+        """Delete what the retention period no longer allows; counts per kind of record.
+
+        Verification attempts and expired verified sessions go after ``cutoff``; users go when
+        they have not written since ``cutoff`` and are not subscribed (a subscription is the
+        user's own standing request, kept until they end it).
+        """
+
+        def _purge(session: Session) -> dict[str, int]:
+            attempts = session.execute(
+                delete(VerificationAttempt).where(VerificationAttempt.attempted_at < cutoff)
+            )
+            sessions = session.execute(
+                delete(VerifiedSession).where(VerifiedSession.expires_at < utcnow())
+            )
+            users = session.execute(
+                delete(User).where(User.last_seen < cutoff, User.consent_updates.is_(False))
+            )
+            return {
+                "verification_attempts": int(attempts.rowcount),  # type: ignore[attr-defined]
+                "verified_sessions": int(sessions.rowcount),  # type: ignore[attr-defined]
+                "users": int(users.rowcount),  # type: ignore[attr-defined]
+            }
+
+        return await self.run(_purge)

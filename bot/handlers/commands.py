@@ -10,7 +10,8 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.conversation import converse
+from bot.handlers import forget, subscription, verification
+from bot.handlers.conversation import record_activity
 from bot.rendering import escape
 from bot.services import get_services
 
@@ -20,7 +21,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    await get_services(context).db.touch_user(user.id, user.language_code)
+    await record_activity(update, context)
     name = f", {escape(user.first_name)}" if user.first_name else ""
     store = get_services(context).payloads
     keyboard = InlineKeyboardMarkup(
@@ -41,31 +42,21 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain what the bot stores and how to remove it."""
+    """Explain what the bot stores, for how long, and how to remove it."""
     if update.effective_message is not None:
-        await update.effective_message.reply_text(texts.PRIVACY, parse_mode=ParseMode.HTML)
+        settings = get_services(context).settings
+        await update.effective_message.reply_text(
+            texts.PRIVACY.format(
+                window=settings.verification_window_minutes, days=settings.retention_days
+            ),
+            parse_mode=ParseMode.HTML,
+        )
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Start a status check (the same path as asking "cek status saya")."""
-    await converse(update, context, "/check_status")
-
-
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Subscribe to announcements of new gelombang."""
-    await converse(update, context, "/subscribe_updates")
-
-
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stop announcements of new gelombang."""
-    await converse(update, context, "/unsubscribe_updates")
-
-
-async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Forget this account's status verification."""
-    from bot.handlers.verification import forget_verification
-
-    await forget_verification(update, context)
+    """Start a status check (the bot's own identity check, then Rasa shows the status)."""
+    await record_activity(update, context)
+    await verification.start(update, context)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -81,9 +72,9 @@ COMMANDS: dict[str, Callback] = {
     "bantuan": help_command,
     "help": help_command,
     "status": status,
-    "langganan": subscribe,
-    "berhenti": unsubscribe,
-    "lupakan": forget,
+    "langganan": subscription.subscribe,
+    "berhenti": subscription.unsubscribe,
+    "lupakan": forget.forget,
     "privasi": privacy,
 }
 

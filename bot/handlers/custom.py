@@ -1,4 +1,8 @@
-"""Acting on Rasa's ``custom`` payloads (the contract is documented in docs/architecture.md)."""
+"""Effects of Rasa's ``custom`` payloads (the contract is documented in docs/architecture.md).
+
+Each effect applies its state change first and returns what to send after Rasa's own text;
+``bot.dialogue.deliver`` runs them in that order.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,44 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import verification
+from bot.dialogue import CustomEffect, FollowUp
+from bot.handlers import subscription, verification
 from bot.services import get_services
 
 logger = logging.getLogger(__name__)
 
 
-async def handle_custom(
+async def verify_identity(
     update: Update, context: ContextTypes.DEFAULT_TYPE, payload: dict[str, Any]
-) -> None:
-    """Dispatch one custom payload by its ``type``; unknown types are logged and ignored."""
-    kind = payload.get("type")
-    user = update.effective_user
-    if user is None:
-        return
-    services = get_services(context)
-    if kind == "verify_identity":
+) -> FollowUp | None:
+    """Rasa wants a status lookup: start (or skip, when still verified) the identity check."""
+
+    async def start() -> None:
         await verification.start(update, context)
-    elif kind == "verification_expired":
-        await services.db.forget_verification(user.id)
-    elif kind == "subscription":
-        await services.db.set_consent_updates(user.id, bool(payload.get("subscribed")))
-    elif kind == "handoff":
-        # Staff hand-off is its own capability; Rasa's text already names the official channels.
-        logger.info("hand-off requested (update %s)", update.update_id)
-    else:
-        logger.info("ignoring custom payload of type %r", kind)
+
+    return start
+
+
+async def verification_expired(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: dict[str, Any]
+) -> FollowUp | None:
+    """The program API no longer knows the reference: forget it before saying so."""
+    if update.effective_user is not None:
+        await get_services(context).db.forget_verification(update.effective_user.id)
+    return None
+
+
+async def handoff(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: dict[str, Any]
+) -> FollowUp | None:
+    """A person was asked for; Rasa's text names the official channels."""
+    logger.info("hand-off requested (update %s)", update.update_id)
+    return None
+
+
+CUSTOM_EFFECTS: dict[str, CustomEffect] = {
+    "verify_identity": verify_identity,
+    "verification_expired": verification_expired,
+    "subscription": subscription.on_rasa_request,
+    "handoff": handoff,
+}

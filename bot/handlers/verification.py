@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import texts
 from bot.db.models import utcnow
+from bot.dialogue import converse
 from bot.services import get_services
+from core.formatting import WIB
 from core.identifiers import nik_problem, normalise_nik, normalise_phone
 from core.program_api import ApplicantNotFound, ProgramAPIError
 
@@ -29,57 +32,6 @@ STATE_LIFETIME_SECONDS = 10 * 60
 CANCEL_WORDS = frozenset(
     {"batal", "cancel", "tidak jadi", "gak jadi", "ga jadi", "gk jadi", "stop"}
 )
-SHARE_BUTTON = "📱 Bagikan nomor HP saya"
-CANCEL_BUTTON = "Batal"
-WIB = timezone(timedelta(hours=7))
-
-ASK_CONTACT = (
-    "Untuk cek status, saya perlu memastikan ini benar kamu. 🔒\n\n"
-    "1. Tekan tombol <b>📱 Bagikan nomor HP saya</b> di bawah. Nomornya harus sama dengan nomor "
-    "HP di akun Prakerja-mu.\n"
-    "2. Setelah itu, ketik 16 digit NIK sesuai e-KTP.\n\n"
-    "NIK dan nomor HP hanya dipakai untuk mencocokkan data, tidak disimpan."
-)
-ASK_NIK = (
-    "Terima kasih, nomor HP sudah saya terima. Sekarang ketik <b>16 digit NIK</b> sesuai e-KTP "
-    "(boleh pakai spasi). Ketik <i>batal</i> untuk membatalkan."
-)
-NOT_OWN_CONTACT = (
-    "Maaf, saya hanya bisa memakai nomor HP milik akun Telegram-mu sendiri, yang dibagikan lewat "
-    "tombol <b>📱 Bagikan nomor HP saya</b>. Kontak orang lain atau kontak yang diteruskan tidak "
-    "bisa dipakai."
-)
-NOT_INDONESIAN_PHONE = (
-    "Nomor HP ini bukan nomor Indonesia (+62). Cek status hanya bisa dengan nomor HP yang "
-    "terdaftar di akun Prakerja."
-)
-TYPE_NOT_SHARE = (
-    "Nomor HP tidak bisa diketik manual. Tekan tombol <b>📱 Bagikan nomor HP saya</b>, "
-    "atau ketik <i>batal</i>."
-)
-BAD_NIK = "{problem} Coba ketik lagi 16 digit NIK sesuai e-KTP, atau ketik <i>batal</i>."
-NO_MATCH = (
-    "Maaf, data yang kamu masukkan tidak cocok dengan data pendaftar Prakerja. Periksa lagi NIK "
-    "sesuai e-KTP dan pastikan nomor HP Telegram-mu sama dengan nomor di akun Prakerja. "
-    "Sisa percobaan: {left} kali dalam 24 jam."
-)
-TOO_MANY = (
-    "Demi keamanan, cek status dari akun Telegram ini dikunci sementara karena sudah {limit} kali "
-    "gagal dalam 24 jam. Silakan coba lagi setelah {when}. Status juga bisa dilihat langsung di "
-    "dashboard.prakerja.go.id."
-)
-API_DOWN = (
-    "Maaf, layanan data Prakerja sedang tidak bisa dihubungi, jadi status belum bisa dicek. 🙏 "
-    "Coba lagi beberapa saat lagi dengan /status, atau lihat langsung di dashboard.prakerja.go.id."
-)
-CONTACT_FIRST = (
-    "Sebelum NIK, bagikan dulu nomor HP-mu lewat tombol <b>📱 Bagikan nomor HP saya</b> di bawah, "
-    "atau ketik <i>batal</i>."
-)
-CANCELLED = "Oke, cek status dibatalkan. Ada lagi yang bisa saya bantu?"
-EXPIRED = "Waktu verifikasi habis. Ketik /status untuk mengulang."
-FORGOTTEN = "Verifikasi status sudah saya hapus. Untuk cek status lagi, ketik /status."
-NOTHING_TO_FORGET = "Tidak ada verifikasi status yang tersimpan untuk akunmu."
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> dict[str, object] | None:
@@ -92,7 +44,8 @@ def _state(context: ContextTypes.DEFAULT_TYPE) -> dict[str, object] | None:
     return state
 
 
-def _clear(context: ContextTypes.DEFAULT_TYPE) -> None:
+def clear_check(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop an identity check in progress (its phone number goes with it)."""
     if context.user_data is not None:
         context.user_data.pop(STATE_KEY, None)
 
@@ -112,8 +65,6 @@ async def _locked_until(context: ContextTypes.DEFAULT_TYPE, telegram_id: int) ->
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Begin (or skip, when still verified) the identity check for a status lookup."""
-    from bot.handlers.conversation import converse
-
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return
@@ -126,19 +77,26 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if locked_until is not None:
         await context.bot.send_message(
             chat.id,
-            TOO_MANY.format(limit=services.settings.max_failed_verifications, when=locked_until),
+            texts.TOO_MANY.format(
+                limit=services.settings.max_failed_verifications, when=locked_until
+            ),
             parse_mode="HTML",
         )
         return
     if context.user_data is not None:
         context.user_data[STATE_KEY] = {"stage": STAGE_CONTACT, "started": time.monotonic()}
     keyboard = ReplyKeyboardMarkup(
-        [[KeyboardButton(SHARE_BUTTON, request_contact=True)], [KeyboardButton(CANCEL_BUTTON)]],
+        [
+            [KeyboardButton(texts.SHARE_BUTTON, request_contact=True)],
+            [KeyboardButton(texts.CANCEL_BUTTON)],
+        ],
         resize_keyboard=True,
         one_time_keyboard=True,
         input_field_placeholder="Bagikan nomor HP untuk cek status",
     )
-    await context.bot.send_message(chat.id, ASK_CONTACT, parse_mode="HTML", reply_markup=keyboard)
+    await context.bot.send_message(
+        chat.id, texts.ASK_CONTACT, parse_mode="HTML", reply_markup=keyboard
+    )
 
 
 async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -151,15 +109,15 @@ async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return  # not verifying: the media handler answers
     contact = message.contact
     if message.forward_origin is not None or contact.user_id != user.id:
-        await message.reply_text(NOT_OWN_CONTACT, parse_mode="HTML")
+        await message.reply_text(texts.NOT_OWN_CONTACT, parse_mode="HTML")
         raise ApplicationHandlerStop
     phone = normalise_phone(contact.phone_number)
     if phone is None:
-        _clear(context)
-        await message.reply_text(NOT_INDONESIAN_PHONE, reply_markup=ReplyKeyboardRemove())
+        clear_check(context)
+        await message.reply_text(texts.NOT_INDONESIAN_PHONE, reply_markup=ReplyKeyboardRemove())
         raise ApplicationHandlerStop
     state.update(stage=STAGE_NIK, phone=phone)
-    await message.reply_text(ASK_NIK, parse_mode="HTML", reply_markup=ReplyKeyboardRemove())
+    await message.reply_text(texts.ASK_NIK, parse_mode="HTML", reply_markup=ReplyKeyboardRemove())
     raise ApplicationHandlerStop
 
 
@@ -172,9 +130,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if state is None:
         return
     text = message.text.strip()
-    if text.lower() in CANCEL_WORDS or text == CANCEL_BUTTON:
-        _clear(context)
-        await message.reply_text(CANCELLED, reply_markup=ReplyKeyboardRemove())
+    if text.lower() in CANCEL_WORDS or text == texts.CANCEL_BUTTON:
+        clear_check(context)
+        await message.reply_text(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
         raise ApplicationHandlerStop
     digits = sum(ch.isdigit() for ch in text)
     if state.get("stage") == STAGE_CONTACT:
@@ -184,13 +142,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             with contextlib.suppress(TelegramError):
                 await message.delete()
             await message.reply_text(
-                CONTACT_FIRST if looks_like_nik else TYPE_NOT_SHARE, parse_mode="HTML"
+                texts.CONTACT_FIRST if looks_like_nik else texts.TYPE_NOT_SHARE, parse_mode="HTML"
             )
             raise ApplicationHandlerStop
-        _clear(context)  # they moved on to another question: let Rasa answer it
+        clear_check(context)  # they moved on to another question: let Rasa answer it
         return
     if digits < 6 and any(ch.isalpha() for ch in text):
-        _clear(context)
+        clear_check(context)
         return
     await _check_nik(update, context, state, normalise_nik(text))
     raise ApplicationHandlerStop
@@ -199,8 +157,6 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _check_nik(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict[str, object], nik: str
 ) -> None:
-    from bot.handlers.conversation import converse
-
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     services = get_services(context)
@@ -210,15 +166,17 @@ async def _check_nik(
     problem = nik_problem(nik)
     if problem is not None:
         await context.bot.send_message(
-            message.chat_id, BAD_NIK.format(problem=problem), parse_mode="HTML"
+            message.chat_id, texts.BAD_NIK.format(problem=problem), parse_mode="HTML"
         )
         return
     locked_until = await _locked_until(context, user.id)
     if locked_until is not None:
-        _clear(context)
+        clear_check(context)
         await context.bot.send_message(
             message.chat_id,
-            TOO_MANY.format(limit=services.settings.max_failed_verifications, when=locked_until),
+            texts.TOO_MANY.format(
+                limit=services.settings.max_failed_verifications, when=locked_until
+            ),
         )
         return
     phone = str(state.get("phone"))
@@ -231,33 +189,25 @@ async def _check_nik(
         )
         left = services.settings.max_failed_verifications - failures
         if left <= 0:
-            _clear(context)
+            clear_check(context)
             locked = await _locked_until(context, user.id)
             await context.bot.send_message(
                 message.chat_id,
-                TOO_MANY.format(limit=services.settings.max_failed_verifications, when=locked),
+                texts.TOO_MANY.format(
+                    limit=services.settings.max_failed_verifications, when=locked
+                ),
             )
         else:
-            await context.bot.send_message(message.chat_id, NO_MATCH.format(left=left))
+            await context.bot.send_message(message.chat_id, texts.NO_MATCH.format(left=left))
         return
     except ProgramAPIError as exc:
         logger.warning("program API failed during verification: %s", type(exc).__name__)
-        _clear(context)
-        await context.bot.send_message(message.chat_id, API_DOWN)
+        clear_check(context)
+        await context.bot.send_message(message.chat_id, texts.API_DOWN)
         return
-    _clear(context)
+    clear_check(context)
     await services.db.record_verification(user.id, succeeded=True)
     window = timedelta(minutes=services.settings.verification_window_minutes)
     if window > timedelta(0):
         await services.db.save_verified_session(user.id, applicant_ref, window)
     await converse(update, context, "/status_verified", applicant_ref=applicant_ref)
-
-
-async def forget_verification(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Delete the stored verification and any check in progress."""
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return
-    _clear(context)
-    had = await get_services(context).db.forget_verification(user.id)
-    await message.reply_text(FORGOTTEN if had else NOTHING_TO_FORGET)

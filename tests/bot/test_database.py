@@ -88,3 +88,35 @@ async def test_verified_sessions_expire_and_can_be_forgotten(db: Database) -> No
     assert await db.forget_verification(14) is False
     await db.save_verified_session(14, "ref-old", timedelta(seconds=-1))
     assert await db.get_verified_ref(14) is None
+
+
+async def test_retention_deletes_old_records_but_keeps_subscribers(db: Database) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import User, VerificationAttempt
+
+    for telegram_id in (1, 2, 3):
+        await db.touch_user(telegram_id, "id")
+    await db.set_consent_updates(2, True)
+    await db.record_verification(1, succeeded=False)
+    await db.record_verification(3, succeeded=True)
+    await db.save_verified_session(3, "ref-3", timedelta(seconds=-1))  # already expired
+    long_ago = utcnow() - timedelta(days=40)
+
+    def age(session):  # type: ignore[no-untyped-def]
+        session.execute(
+            update(User).where(User.telegram_id.in_([1, 2])).values(last_seen=long_ago)
+        )
+        session.execute(
+            update(VerificationAttempt)
+            .where(VerificationAttempt.telegram_id == 1)
+            .values(attempted_at=long_ago)
+        )
+
+    await db.run(age)
+    counts = await db.purge_older_than(utcnow() - timedelta(days=30))
+    assert counts == {"verification_attempts": 1, "verified_sessions": 1, "users": 1}
+    assert await db.get_user(1) is None  # inactive and not subscribed
+    assert await db.get_user(2) is not None  # inactive but subscribed: their standing request
+    assert await db.get_user(3) is not None  # active
+    assert await db.failed_verifications_since(3, long_ago) == (0, None)

@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from bot import texts
 from tests.e2e.applicant import Applicant, all_text
 from tests.e2e.conftest import Stack
 
@@ -56,9 +57,12 @@ def test_subscription_is_stored_and_can_be_stopped(stack: Stack, applicant: Appl
             ).fetchone()
         return bool(row and row[0])
 
-    assert all_text(applicant.say("kabarin sy ya kalo ada gelombang baru dibuka"))
+    question = applicant.say("kabarin sy ya kalo ada gelombang baru dibuka")
+    assert all_text(question) == texts.CONFIRM_SUBSCRIBE
+    assert not consent()  # nothing changes on a classification alone
+    assert all_text(applicant.press(question[-1], texts.BUTTON_SUBSCRIBE)) == texts.SUBSCRIBED
     assert consent()
-    assert all_text(applicant.say("/berhenti"))
+    assert all_text(applicant.say("/berhenti")) == texts.UNSUBSCRIBED
     assert not consent()
 
 

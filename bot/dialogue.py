@@ -1,0 +1,175 @@
+"""Talking to Rasa on an applicant's behalf and delivering its answers.
+
+Handlers call :func:`converse`; Rasa's ``custom`` payloads are acted on by the effects registered
+in ``Services.custom_effects`` (see ``bot/handlers/custom.py``), so this module depends on no
+handler and the handlers do not depend on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import unicodedata
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.privacy import rasa_sender_id
+from bot.rasa_client import BotMessage, RasaUnavailable
+from bot.rendering import OutgoingMessage, escape, render
+from bot.services import get_services
+
+logger = logging.getLogger(__name__)
+
+# Long messages keep their beginning (context) and their end (usually the question).
+MAX_FORWARDED_CHARS = 2000
+TYPING_REFRESH_SECONDS = 4.5
+
+FollowUp = Callable[[], Awaitable[None]]
+# An effect applies a custom payload's state change and may return what to send after the text.
+CustomEffect = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Awaitable[FollowUp | None]
+]
+
+
+def sender_id(context: ContextTypes.DEFAULT_TYPE, telegram_user_id: int) -> str:
+    """The pseudonymous Rasa sender id of a Telegram user."""
+    return rasa_sender_id(get_services(context).settings.effective_privacy_key, telegram_user_id)
+
+
+def text_for_nlu(text: str, limit: int = MAX_FORWARDED_CHARS) -> str:
+    """User text as Rasa may see it: never intent syntax, and at most ``limit`` characters.
+
+    Rasa reads a message that starts with ``/`` as an intent (``/status_verified{...}``), so the
+    leading slashes are dropped (after NFKC, which turns a full-width slash into ``/``); only the
+    bot itself sends intents.
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    while text.startswith("/"):
+        text = text.lstrip("/").strip()
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half].rstrip()} … {text[-half:].lstrip()}"
+
+
+async def converse(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    text: str,
+    *,
+    applicant_ref: str | None = None,
+) -> None:
+    """Send ``text`` to Rasa as this user and deliver every answer."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    services = get_services(context)
+    metadata: dict[str, Any] = {
+        "telegram": {"language_code": user.language_code, "chat_type": chat.type}
+    }
+    if applicant_ref is not None:
+        metadata["applicant_ref"] = applicant_ref
+    async with typing(context, chat.id):
+        try:
+            answers = await services.rasa.send_message(sender_id(context, user.id), text, metadata)
+        except RasaUnavailable as exc:
+            logger.warning("Rasa unavailable for update %s: %s", update.update_id, exc)
+            await context.bot.send_message(chat.id, texts.RASA_DOWN)
+            return
+    if not answers:
+        # Rasa answers nothing when a custom action failed (e.g. the action server is down).
+        await context.bot.send_message(chat.id, texts.NO_ANSWER)
+        return
+    await deliver(update, context, answers)
+
+
+async def deliver(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, answers: list[BotMessage]
+) -> None:
+    """Apply Rasa's custom payloads, then send its messages, then the effects' follow-ups.
+
+    A payload's state change happens before the text that announces it is sent; when it fails,
+    that text is not sent and the applicant hears an apology instead.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return
+    services = get_services(context)
+    follow_ups: list[FollowUp] = []
+    for answer in answers:
+        if answer.custom is None:
+            continue
+        kind = answer.custom.get("type")
+        effect = services.custom_effects.get(kind) if isinstance(kind, str) else None
+        if effect is None:
+            logger.info("ignoring custom payload of type %r", kind)
+            continue
+        try:
+            follow_up = await effect(update, context, answer.custom)
+        except Exception:
+            logger.exception("custom payload %r failed (update %s)", kind, update.update_id)
+            await context.bot.send_message(chat.id, texts.UNEXPECTED_ERROR)
+            return
+        if follow_up is not None:
+            follow_ups.append(follow_up)
+    for outgoing in render(answers, services.payloads):
+        await send(context, chat.id, outgoing)
+    for follow_up in follow_ups:
+        await follow_up()
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: OutgoingMessage
+) -> None:
+    """Send one rendered message; a broken image falls back to its caption as text."""
+    try:
+        if outgoing.photo:
+            try:
+                await context.bot.send_photo(
+                    chat_id,
+                    outgoing.photo,
+                    caption=outgoing.html or None,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=outgoing.keyboard,
+                )
+                return
+            except BadRequest:
+                logger.warning("image could not be sent; sending its caption as text")
+                if not outgoing.html and outgoing.keyboard is None:
+                    return
+                outgoing = OutgoingMessage(
+                    html=outgoing.html or escape(texts.UNEXPECTED_ERROR),
+                    keyboard=outgoing.keyboard,
+                )
+        await context.bot.send_message(
+            chat_id, outgoing.html, parse_mode=ParseMode.HTML, reply_markup=outgoing.keyboard
+        )
+    except Forbidden:
+        logger.info("a chat blocked the bot")
+        await get_services(context).db.set_blocked(chat_id, True)
+
+
+@contextlib.asynccontextmanager
+async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" until the block finishes (Telegram clears it after about 5 s)."""
+
+    async def _keep_typing() -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(TYPING_REFRESH_SECONDS)
+
+    task = asyncio.create_task(_keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
