@@ -29,6 +29,11 @@ SEND_METHODS = frozenset(
         "forwardmessage",
     }
 )
+def _clock() -> float:
+    """Monotonic seconds for the buckets (tests replace it to freeze time)."""
+    return time.monotonic()
+
+
 TELEGRAM_PRESET = {"global_per_second": 30.0, "paid_per_second": 1000.0, "group_per_minute": 20.0}
 
 
@@ -78,7 +83,7 @@ class TokenBucket:
     rate: float
     capacity: float
     tokens: float = -1.0
-    stamp: float = field(default_factory=time.monotonic)
+    stamp: float = field(default_factory=lambda: _clock())
 
     def __post_init__(self) -> None:
         if self.tokens < 0:
@@ -86,7 +91,7 @@ class TokenBucket:
 
     def take(self) -> int:
         """Take one token; return 0 on success or the whole seconds to wait (at least 1)."""
-        current = time.monotonic()
+        current = _clock()
         self.tokens = min(self.capacity, self.tokens + (current - self.stamp) * self.rate)
         self.stamp = current
         if self.tokens >= 1:
