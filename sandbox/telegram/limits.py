@@ -29,6 +29,8 @@ SEND_METHODS = frozenset(
         "forwardmessage",
     }
 )
+
+
 def _clock() -> float:
     """Monotonic seconds for the buckets (tests replace it to freeze time)."""
     return time.monotonic()

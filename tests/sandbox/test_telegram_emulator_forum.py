@@ -172,9 +172,9 @@ async def test_topic_lifecycle_and_thread_not_found(bot: Bot, sim: httpx.AsyncCl
         await bot.send_message(STAFF_GROUP_ID, "General bukan topik", message_thread_id=1)
     assert await bot.send_chat_action(STAFF_GROUP_ID, "typing", message_thread_id=1)
     assert await _topic_messages(sim, thread) == []
-    names = [t["name"] for t in (await sim.get(f"/sim/groups/{STAFF_GROUP_ID}/topics")).json()[
-        "topics"
-    ]]
+    names = [
+        t["name"] for t in (await sim.get(f"/sim/groups/{STAFF_GROUP_ID}/topics")).json()["topics"]
+    ]
     assert names == ["Kedua"]
 
     # Staff deleting a topic in their client has the same effect.
@@ -251,11 +251,16 @@ async def test_copy_has_no_forward_origin_and_forward_has_one(
 async def test_staff_posts_arrive_as_topic_updates(bot: Bot, sim: httpx.AsyncClient) -> None:
     topic = await bot.create_forum_topic(STAFF_GROUP_ID, "Siti · PRK-1234")
     thread = topic.message_thread_id
-    question = await bot.send_message(STAFF_GROUP_ID, "Ada yang bisa ambil?", message_thread_id=thread)
+    question = await bot.send_message(
+        STAFF_GROUP_ID, "Ada yang bisa ambil?", message_thread_id=thread
+    )
     await _staff_says(sim, BUDI, text="/ambil", message_thread_id=thread)
     await _staff_says(sim, BUDI, text="/catatan sudah ditelepon", message_thread_id=thread)
     await _staff_says(
-        sim, RINA, text="Saya cek dulu", message_thread_id=thread,
+        sim,
+        RINA,
+        text="Saya cek dulu",
+        message_thread_id=thread,
         reply_to_message_id=question.message_id,
     )
     await _staff_says(sim, RINA, kind="photo", text="bukti", message_thread_id=thread)

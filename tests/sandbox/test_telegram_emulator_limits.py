@@ -145,7 +145,9 @@ async def test_per_group_cap(bot: Bot, sim: httpx.AsyncClient, clock: FrozenCloc
     await _limits(sim, group_per_minute=3)
     topic = await bot.create_forum_topic(STAFF_GROUP_ID, "Antrean")
     for i in range(3):
-        await bot.send_message(STAFF_GROUP_ID, f"tiket {i}", message_thread_id=topic.message_thread_id)
+        await bot.send_message(
+            STAFF_GROUP_ID, f"tiket {i}", message_thread_id=topic.message_thread_id
+        )
     raw = await sim.post(
         f"/bot{TOKEN}/sendMessage", json={"chat_id": STAFF_GROUP_ID, "text": "satu lagi"}
     )
@@ -193,7 +195,7 @@ async def test_unknown_chat_and_user_who_never_started(bot: Bot, sim: httpx.Asyn
 
 
 async def test_thousands_of_chats_do_not_slow_requests(sim: httpx.AsyncClient) -> None:
-    async def per_send(first_id: int, rounds: int = 60) -> float:
+    async def per_send(first_id: int, rounds: int = 30) -> float:
         timings = []
         for i in range(rounds):
             started = time.perf_counter()
@@ -210,7 +212,7 @@ async def test_thousands_of_chats_do_not_slow_requests(sim: httpx.AsyncClient) -
     small = await per_send(600000000)
     bulk = await sim.post("/sim/users/bulk", json={"first_id": 610000000, "count": 10_000})
     assert bulk.json()["count"] == 10_000
-    for user_id in range(610000000, 610000000 + 10_000, 97):
+    for user_id in range(610000000, 610000000 + 10_000, 499):
         await sim.post(f"/bot{TOKEN}/sendMessage", json={"chat_id": user_id, "text": "x"})
     large = await per_send(610000000 + 5000)
     assert (await sim.get("/sim/stats")).json()["chats"] >= 10_011
