@@ -7,15 +7,19 @@ exceptions (``BadRequest``, ``Forbidden``, ``RetryAfter``...) it would see in pr
 
 from __future__ import annotations
 
+import bisect
 import copy
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
+from .forum import FORUM_METHODS, bot_member, check_bot_can_post, quoted, resolve_thread
+from .forum import thread_fields as _thread_fields
 from .html_check import EntityParseError, ParsedText, parse_html
 from .markdown_check import parse_markdown_legacy, parse_markdown_v2
 from .state import (
+    SERVICE_KEYS,
     ApiError,
     Chat,
     EmulatorState,
@@ -23,7 +27,6 @@ from .state import (
     Webhook,
     bad_request,
     now,
-    update_type,
 )
 
 Handler = Callable[[EmulatorState, dict[str, Any]], Awaitable[Any]]
@@ -91,9 +94,13 @@ def _chat(state: EmulatorState, params: dict[str, Any], key: str = "chat_id") ->
         raise bad_request("chat not found") from None  # @usernames are never resolvable here
     chat = state.chats.get(chat_id)
     if chat is None:
+        if chat_id in state.users:
+            # Telegram knows the user (e.g. from a group) but they never opened the bot.
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         raise bad_request("chat not found")
     if chat_id in state.blocked:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
+    check_bot_can_post(state, chat)
     return chat
 
 
@@ -174,13 +181,21 @@ def validate_markup(markup: Any) -> dict[str, Any] | None:
 # -- message building ------------------------------------------------------------------------
 
 
-def _new_bot_message(state: EmulatorState, chat: Chat, fields: dict[str, Any]) -> dict[str, Any]:
+def _new_bot_message(
+    state: EmulatorState, chat: Chat, fields: dict[str, Any], params: dict[str, Any]
+) -> dict[str, Any]:
+    """A bot message in ``chat``, placed in the requested topic and reply, if any."""
+    thread = _thread_fields(chat, resolve_thread(state, chat, params))
+    reply = _reply_to(state, chat, params)
     api: dict[str, Any] = {
         "message_id": state.take_message_id(chat),
         "from": dict(state.bot_user),
         "chat": dict(chat.info),
         "date": now(),
     }
+    if reply is not None:
+        thread["reply_to_message"] = reply
+    api.update(thread)
     api.update({key: value for key, value in fields.items() if value not in (None, [])})
     return api
 
@@ -200,9 +215,7 @@ def _reply_to(state: EmulatorState, chat: Chat, params: dict[str, Any]) -> dict[
         if allow:
             return None
         raise bad_request("message to be replied not found")
-    quoted = copy.deepcopy(target.api)
-    quoted.pop("reply_to_message", None)  # Telegram never nests replies more than one level
-    return quoted
+    return quoted(target)  # Telegram never nests replies more than one level
 
 
 def _store_bot_message(
@@ -245,7 +258,7 @@ def _caption(params: dict[str, Any]) -> ParsedText | None:
 async def get_me(state: EmulatorState, params: dict[str, Any]) -> Any:
     return {
         **state.bot_user,
-        "can_join_groups": False,
+        "can_join_groups": True,
         "can_read_all_group_messages": False,
         "supports_inline_queries": False,
         "can_connect_to_business": False,
@@ -254,17 +267,19 @@ async def get_me(state: EmulatorState, params: dict[str, Any]) -> Any:
 
 
 def _confirm_updates(state: EmulatorState, offset: int) -> None:
+    """Forget updates below ``offset`` (ids are ascending, so this is a bisect, not a scan)."""
     if offset > 0:
-        state.updates = [u for u in state.updates if u["update_id"] >= offset]
+        del state.updates[: bisect.bisect_left(state.updates, offset, key=_update_id)]
     elif offset < 0:
-        state.updates = state.updates[offset:]
+        del state.updates[: max(len(state.updates) + offset, 0)]
+
+
+def _update_id(update: dict[str, Any]) -> int:
+    return int(update["update_id"])
 
 
 def _deliverable(state: EmulatorState) -> list[dict[str, Any]]:
-    allowed = state.allowed_updates
-    if allowed:
-        # Telegram never creates updates of types the bot opted out of.
-        state.updates = [u for u in state.updates if update_type(u) in allowed]
+    """Pending updates (already filtered by allowed_updates when queued)."""
     return state.updates
 
 
@@ -275,7 +290,7 @@ async def get_updates(state: EmulatorState, params: dict[str, Any]) -> Any:
     limit = min(max(int(params.get("limit") or 100), 1), 100)
     timeout = min(max(float(params.get("timeout") or 0), 0.0), MAX_POLL_TIMEOUT)
     if isinstance(params.get("allowed_updates"), list):
-        state.allowed_updates = list(params["allowed_updates"]) or None
+        state.set_allowed_updates(list(params["allowed_updates"]))
     _confirm_updates(state, offset)
     state.poll_generation += 1
     generation = state.poll_generation
@@ -310,7 +325,7 @@ async def set_webhook(state: EmulatorState, params: dict[str, Any]) -> Any:
         allowed_updates=allowed if isinstance(allowed, list) else None,
     )
     if isinstance(allowed, list):
-        state.allowed_updates = allowed or None
+        state.set_allowed_updates(allowed)
     state.poll_generation += 1  # a pending getUpdates must stop
     await state.notify()
     return True
@@ -430,10 +445,9 @@ async def send_message(state: EmulatorState, params: dict[str, Any]) -> Any:
     fields = {
         "text": parsed.text,
         "entities": parsed.entities,
-        "reply_to_message": _reply_to(state, chat, params),
         "link_preview_options": params.get("link_preview_options"),
     }
-    api = _new_bot_message(state, chat, fields)
+    api = _new_bot_message(state, chat, fields, params)
     mode = params.get("parse_mode") or None
     html = str(text) if mode and str(mode).lower() == "html" else None
     result = _store_bot_message(
@@ -452,57 +466,115 @@ def _file_ref(params: dict[str, Any], key: str) -> str:
     return str(value)
 
 
-async def send_photo(state: EmulatorState, params: dict[str, Any]) -> Any:
-    chat = _chat(state, params)
-    ref = _file_ref(params, "photo")
-    caption = _caption(params)
+def _known_file(state: EmulatorState, ref: str, kind: str) -> Any | None:
+    """The stored object for a file_id of this kind; None for a fresh upload or URL.
+
+    Telegram rejects a file_id it never issued, so an unknown one is a 400 here too.
+    """
+    if ref.startswith(("http://", "https://", "upload:")):
+        return None
+    known = state.files.get(ref)
+    if known is None or known[0] != kind:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    return copy.deepcopy(known[1])
+
+
+def _media_message(
+    state: EmulatorState,
+    chat: Chat,
+    params: dict[str, Any],
+    kind: str,
+    media: Any,
+    ref: str,
+    *,
+    captioned: bool = True,
+) -> dict[str, Any]:
+    """Send one media message (photo, document, voice, sticker) and return its API form."""
+    caption = _caption(params) if captioned else None
     markup = validate_markup(params.get("reply_markup"))
-    base = ref if not ref.startswith(("http://", "https://", "upload:")) else state.unique("AgAC")
-    sizes = [
-        {"file_id": f"{base}-s", "file_unique_id": f"{base}s", "width": 90, "height": 90},
-        {"file_id": f"{base}-m", "file_unique_id": f"{base}m", "width": 320, "height": 320},
-        {"file_id": base, "file_unique_id": f"{base}x", "width": 800, "height": 800},
-    ]
     fields = {
-        "photo": sizes,
+        kind: media,
         "caption": caption.text if caption else None,
         "caption_entities": caption.entities if caption else None,
-        "reply_to_message": _reply_to(state, chat, params),
     }
-    api = _new_bot_message(state, chat, fields)
+    api = _new_bot_message(state, chat, fields, params)
     mode = params.get("parse_mode") or None
     html = str(params.get("caption")) if caption and mode and str(mode).lower() == "html" else None
-    result = _store_bot_message(
-        state, chat, api, "photo", html=html, parse_mode=mode, photo=ref, markup=markup
+    return _store_bot_message(
+        state, chat, api, kind, html=html, parse_mode=mode, photo=ref, markup=markup
     )
+
+
+def _new_file(state: EmulatorState, prefix: str, kind: str, extra: dict[str, Any]) -> Any:
+    obj = {"file_id": state.unique(prefix), "file_unique_id": state.unique("AgAD"), **extra}
+    state.register_file(obj["file_id"], kind, obj)
+    return obj
+
+
+async def send_photo(state: EmulatorState, params: dict[str, Any]) -> Any:
+    """``sendPhoto`` by URL, upload or a known file_id (which keeps its sizes)."""
+    chat = _chat(state, params)
+    ref = _file_ref(params, "photo")
+    sizes = _known_file(state, ref, "photo")
+    if sizes is None:
+        base = state.unique("AgAC")
+        sizes = [
+            {"file_id": f"{base}-{w}", "file_unique_id": f"{base}u{w}", "width": w, "height": w}
+            for w in (90, 320, 800)
+        ]
+        for size in sizes:
+            state.register_file(size["file_id"], "photo", sizes)
+    result = _media_message(state, chat, params, "photo", sizes, ref)
     await state.notify()
     return result
 
 
 async def send_document(state: EmulatorState, params: dict[str, Any]) -> Any:
+    """``sendDocument`` by URL, upload or a known file_id."""
     chat = _chat(state, params)
     ref = _file_ref(params, "document")
-    caption = _caption(params)
-    markup = validate_markup(params.get("reply_markup"))
-    name = ref.rsplit("/", 1)[-1].removeprefix("upload:") or "dokumen"
-    document = {
-        "file_id": state.unique("BQAC"),
-        "file_unique_id": state.unique("AgAD"),
-        "file_name": name,
-        "mime_type": "application/pdf"
-        if name.lower().endswith(".pdf")
-        else "application/octet-stream",
-    }
-    fields = {
-        "document": document,
-        "caption": caption.text if caption else None,
-        "caption_entities": caption.entities if caption else None,
-    }
-    api = _new_bot_message(state, chat, fields)
-    mode = params.get("parse_mode") or None
-    result = _store_bot_message(
-        state, chat, api, "document", parse_mode=mode, photo=ref, markup=markup
-    )
+    document = _known_file(state, ref, "document")
+    if document is None:
+        name = ref.rsplit("/", 1)[-1].removeprefix("upload:") or "dokumen"
+        mime = "application/pdf" if name.lower().endswith(".pdf") else "application/octet-stream"
+        document = _new_file(state, "BQAC", "document", {"file_name": name, "mime_type": mime})
+    result = _media_message(state, chat, params, "document", document, ref)
+    await state.notify()
+    return result
+
+
+async def send_voice(state: EmulatorState, params: dict[str, Any]) -> Any:
+    """``sendVoice`` by URL, upload or a known file_id."""
+    chat = _chat(state, params)
+    ref = _file_ref(params, "voice")
+    voice = _known_file(state, ref, "voice")
+    if voice is None:
+        voice = _new_file(state, "AwAC", "voice", {"duration": 3, "mime_type": "audio/ogg"})
+    result = _media_message(state, chat, params, "voice", voice, ref)
+    await state.notify()
+    return result
+
+
+async def send_sticker(state: EmulatorState, params: dict[str, Any]) -> Any:
+    """``sendSticker`` by a known file_id, URL or upload (stickers have no caption)."""
+    chat = _chat(state, params)
+    ref = _file_ref(params, "sticker")
+    sticker = _known_file(state, ref, "sticker")
+    if sticker is None:
+        sticker = _new_file(
+            state,
+            "CAAC",
+            "sticker",
+            {
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": str(params.get("emoji") or "🙂"),
+            },
+        )
+    result = _media_message(state, chat, params, "sticker", sticker, ref, captioned=False)
     await state.notify()
     return result
 
@@ -512,7 +584,10 @@ async def send_chat_action(state: EmulatorState, params: dict[str, Any]) -> Any:
     action = str(params.get("action") or "")
     if action not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
-    chat.actions.append({"action": action, "ts": time.time()})
+    target = resolve_thread(state, chat, params, for_action=True)
+    thread = target.thread_id if target is not None and not isinstance(target, int) else target
+    chat.actions.append({"action": action, "ts": time.time(), "message_thread_id": thread})
+    del chat.actions[:-50]  # only the latest actions matter (the page shows "typing")
     chat.version += 1
     await state.notify()
     return True
@@ -652,7 +727,19 @@ async def delete_message(state: EmulatorState, params: dict[str, Any]) -> Any:
 
 
 _CONTENT_SKIP = frozenset(
-    {"message_id", "from", "chat", "date", "edit_date", "reply_markup", "reply_to_message"}
+    {
+        "message_id",
+        "from",
+        "chat",
+        "date",
+        "edit_date",
+        "reply_markup",
+        "reply_to_message",
+        "message_thread_id",
+        "is_topic_message",
+        "author_signature",
+        "has_protected_content",
+    }
 )
 
 
@@ -667,27 +754,37 @@ def _source_message(state: EmulatorState, params: dict[str, Any], missing: str) 
 
 
 async def copy_message(state: EmulatorState, params: dict[str, Any]) -> Any:
+    """``copyMessage``: a new bot message with the same content and no link to the original."""
     source = _source_message(state, params, "message to copy not found")
     chat = _chat(state, params)
+    if any(key in source.api for key in SERVICE_KEYS):
+        raise bad_request("the message can't be copied")
     fields = {
         key: copy.deepcopy(value)
         for key, value in source.api.items()
         if key not in _CONTENT_SKIP and key != "forward_origin"
     }
-    caption = _caption(params)
-    if caption is not None and "text" not in fields:
-        fields["caption"] = caption.text
-        fields["caption_entities"] = caption.entities
+    if "caption" in params and "text" not in fields:
+        # An explicit caption (even empty) replaces the original one.
+        caption = _caption(params)
+        fields.pop("caption", None)
+        fields.pop("caption_entities", None)
+        if caption is not None:
+            fields["caption"] = caption.text
+            fields["caption_entities"] = caption.entities
     markup = validate_markup(params.get("reply_markup"))
-    api = _new_bot_message(state, chat, fields)
+    api = _new_bot_message(state, chat, fields, params)
     _store_bot_message(state, chat, api, source.kind, photo=source.photo, markup=markup)
     await state.notify()
     return {"message_id": api["message_id"]}
 
 
 async def forward_message(state: EmulatorState, params: dict[str, Any]) -> Any:
+    """``forwardMessage``: the copy keeps a ``forward_origin`` pointing at the sender."""
     source = _source_message(state, params, "message to forward not found")
     chat = _chat(state, params)
+    if any(key in source.api for key in SERVICE_KEYS):
+        raise bad_request("the message can't be forwarded")
     fields = {
         key: copy.deepcopy(value) for key, value in source.api.items() if key not in _CONTENT_SKIP
     }
@@ -695,7 +792,7 @@ async def forward_message(state: EmulatorState, params: dict[str, Any]) -> Any:
         "forward_origin",
         {"type": "user", "date": source.api["date"], "sender_user": source.api["from"]},
     )
-    api = _new_bot_message(state, chat, fields)
+    api = _new_bot_message(state, chat, fields, params)
     result = _store_bot_message(state, chat, api, source.kind, photo=source.photo)
     await state.notify()
     return result
@@ -707,10 +804,23 @@ async def get_chat(state: EmulatorState, params: dict[str, Any]) -> Any:
         chat = state.chats.get(int(raw))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         chat = None
-    if chat is None:
+    if chat is None or not bot_member(state, chat).present:
         raise bad_request("chat not found")
+    extra: dict[str, Any] = {}
+    if chat.info.get("type") in ("group", "supergroup"):
+        extra["permissions"] = {
+            "can_send_messages": True,
+            "can_send_photos": True,
+            "can_send_documents": True,
+            "can_send_voice_notes": True,
+            "can_send_other_messages": True,
+            "can_invite_users": True,
+            "can_pin_messages": False,
+            "can_manage_topics": False,
+        }
     return {
         **chat.info,
+        **extra,
         "accent_color_id": 0,
         "max_reaction_count": 11,
         "accepted_gift_types": {
@@ -751,6 +861,8 @@ METHODS: dict[str, Handler] = {
     "sendmessage": send_message,
     "sendphoto": send_photo,
     "senddocument": send_document,
+    "sendvoice": send_voice,
+    "sendsticker": send_sticker,
     "sendchataction": send_chat_action,
     "answercallbackquery": answer_callback_query,
     "editmessagetext": edit_message_text,
@@ -762,4 +874,5 @@ METHODS: dict[str, Handler] = {
     "getchat": get_chat,
     "close": always_true,
     "logout": always_true,
+    **FORUM_METHODS,
 }

@@ -23,8 +23,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .botapi import METHODS, _deliverable
+from .forum import seed_staff_group
+from .limits import LimitConfig
 from .params import read_params
 from .sim import ROUTES as SIM_ROUTES
+from .sim_groups import ROUTES as GROUP_ROUTES
 from .state import ApiError, EmulatorState, make_bot_user, now
 from .updates import SimError
 
@@ -77,19 +80,32 @@ async def bot_endpoint(request: Request) -> Response:
         if error is not None:
             raise error
         await _apply_faults(state, method)
+        state.limiter.check(method, params, _chat_type(state, params), state.stats)
         result = await handler(state, params)
     except ApiError as exc:
         error = exc
     else:
         record.update(ok=True, result=result)
         _log(state, record)
+        state.stats.record(method, params, None)
         return JSONResponse({"ok": True, "result": result})
     record.update(ok=False, error_code=error.code, description=error.description)
     _log(state, record)
+    state.stats.record(method, params, error)
     return JSONResponse(error.payload(), status_code=error.code)
 
 
+def _chat_type(state: EmulatorState, params: dict[str, Any]) -> str | None:
+    """Type of the target chat (for the per-group cap); None if unknown."""
+    try:
+        chat = state.chats.get(int(params.get("chat_id")))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return str(chat.info.get("type")) if chat is not None else None
+
+
 def _log(state: EmulatorState, record: dict[str, Any]) -> None:
+    """Append to the outbox; ``seq`` equals the 1-based position, so reads can slice."""
     record["seq"] = len(state.outbox) + 1
     record.setdefault("params", {})
     state.outbox.append(record)
@@ -129,19 +145,35 @@ async def deliver_webhooks(state: EmulatorState, client: httpx.AsyncClient) -> N
 
 
 async def index(request: Request) -> Response:
+    """The applicant chat page."""
     return FileResponse(STATIC_DIR / "chat.html", media_type="text/html; charset=utf-8")
+
+
+async def staff_page(request: Request) -> Response:
+    """The staff forum page (``/staff``)."""
+    return FileResponse(STATIC_DIR / "staff.html", media_type="text/html; charset=utf-8")
 
 
 async def _sim_error_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
 
 
-def create_app(callback_ttl: float = 15.0) -> Starlette:
+def create_app(
+    callback_ttl: float = 15.0,
+    *,
+    staff_group: bool = False,
+    limits: LimitConfig | None = None,
+) -> Starlette:
     """Build a fresh emulator app with its own in-memory state.
 
-    ``callback_ttl`` is how long a callback query may be answered (Telegram: ~15 s).
+    ``callback_ttl`` is how long a callback query may be answered (Telegram: ~15 s);
+    ``staff_group`` creates the demo staff forum (id -1001000000001), again after every
+    ``/sim/reset``; ``limits`` are the start-up flood caps (default: all off).
     """
-    state = EmulatorState(callback_ttl=callback_ttl)
+    state = EmulatorState(callback_ttl=callback_ttl, limits=limits)
+    if staff_group:
+        state.on_reset.append(seed_staff_group)
+        state.reset()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -156,8 +188,10 @@ def create_app(callback_ttl: float = 15.0) -> Starlette:
 
     routes = [
         Route("/", index),
+        Route("/staff", staff_page),
         Route("/bot{token}/{method}", bot_endpoint, methods=["GET", "POST"]),
         *SIM_ROUTES,
+        *GROUP_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -94,20 +94,6 @@ async def post_raw(request: Request) -> JSONResponse:
     return JSONResponse({"update_id": queued["update_id"]})
 
 
-async def block_user(request: Request) -> JSONResponse:
-    state = _state(request)
-    try:
-        user_id = int(request.path_params["user_id"])
-    except ValueError:
-        raise SimError("user_id must be an integer") from None
-    blocked = bool((await _json(request)).get("blocked", True))
-    if blocked:
-        state.blocked.add(user_id)
-    else:
-        state.blocked.discard(user_id)
-    return JSONResponse({"ok": True, "user_id": user_id, "blocked": blocked})
-
-
 async def chat_messages(request: Request) -> JSONResponse:
     state = _state(request)
     chat = state.chats.get(_chat_id(request))
@@ -196,11 +182,10 @@ async def callback_status(request: Request) -> JSONResponse:
 async def calls(request: Request) -> JSONResponse:
     state = _state(request)
     method = request.query_params.get("method")
-    since = int(_num(request, "since", 0))
+    since = max(int(_num(request, "since", 0)), 0)
+    # seq is the 1-based outbox position, so "newer than since" is a slice, not a scan.
     items = [
-        c
-        for c in state.outbox
-        if c["seq"] > since and (not method or c["method"].lower() == method.lower())
+        c for c in state.outbox[since:] if not method or c["method"].lower() == method.lower()
     ]
     return JSONResponse({"calls": items})
 
@@ -286,7 +271,6 @@ ROUTES = [
     Route("/sim/updates/callback", post_callback, methods=["POST"]),
     Route("/sim/updates/raw", post_raw, methods=["POST"]),
     Route("/sim/users", register_user, methods=["POST"]),
-    Route("/sim/users/{user_id}/block", block_user, methods=["POST"]),
     Route("/sim/chats/{chat_id}/messages", chat_messages),
     Route("/sim/chats/{chat_id}/wait", chat_wait),
     Route("/sim/chats/{chat_id}/changes", chat_changes),

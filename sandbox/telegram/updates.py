@@ -31,6 +31,16 @@ MESSAGE_KINDS = frozenset(
 )
 # Kinds whose ``text`` becomes a caption.
 _CAPTIONED = frozenset({"photo", "video", "audio", "voice", "document", "animation"})
+_FILE_KINDS = (
+    "photo",
+    "document",
+    "voice",
+    "sticker",
+    "video",
+    "audio",
+    "animation",
+    "video_note",
+)
 # Telegram marks "/command" (optionally "@botname") at a word start as bot_command.
 _COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
@@ -88,7 +98,7 @@ def _file(state: EmulatorState, prefix: str) -> dict[str, str]:
     return {"file_id": state.unique(prefix), "file_unique_id": state.unique("AQAD")}
 
 
-def _content(state: EmulatorState, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+def message_content(state: EmulatorState, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The kind-specific part of the Message object."""
     text = payload.get("text")
     if kind in ("text", "command"):
@@ -146,6 +156,12 @@ def _content(state: EmulatorState, kind: str, payload: dict[str, Any]) -> dict[s
         "dice": lambda: {"dice": {"emoji": "🎲", "value": int(payload.get("value") or 4)}},
     }
     fields = builders[kind]()
+    for key in _FILE_KINDS:
+        if key in fields:
+            obj = fields[key]
+            # Photos are registered per size: any size's file_id re-sends the whole photo.
+            for item in obj if isinstance(obj, list) else [obj]:
+                state.register_file(item["file_id"], key, obj)
     if text and kind in _CAPTIONED:
         fields["caption"] = str(text)
     return fields
@@ -212,7 +228,7 @@ def build_message_update(state: EmulatorState, payload: dict[str, Any]) -> dict[
         raise SimError(f"unknown kind {kind!r}; expected one of {sorted(MESSAGE_KINDS)}")
     user = user_from(state, payload)
     chat = _chat_for(state, payload, user)
-    content = _content(state, kind, payload)
+    content = message_content(state, kind, payload)
     message: dict[str, Any] = {
         "message_id": state.take_message_id(chat),
         "from": user,
