@@ -76,13 +76,15 @@ def test_other_media_kinds_are_explained(applicant: Applicant) -> None:
 
 def test_html_in_user_text_is_harmless(applicant: Applicant) -> None:
     replies = applicant.say("<b>halo</b> <script>alert(1)</script> & syarat prakerja?")
-    assert replies, "the bot must still answer"
+    text = all_text(replies)
+    assert "18–64" in text or "18 sampai 64" in text, text  # understood as the question it is
+    assert "<script>" not in text
 
 
 def test_huge_message_is_answered(applicant: Applicant) -> None:
     text = "saya mau tanya soal prakerja. " * 300 + "syarat daftar prakerja apa saja?"
-    replies = applicant.say(text)
-    assert replies
+    answer = all_text(applicant.say(text))
+    assert "18–64" in answer or "18 sampai 64" in answer, answer  # the question at the end
 
 
 def test_typing_is_shown_while_waiting(applicant: Applicant) -> None:
@@ -107,8 +109,9 @@ def test_different_users_are_served_concurrently(stack: Stack) -> None:
     sent = [person.send("halo") for person in people]
     began = time.monotonic()
     for person, after in zip(people, sent, strict=True):
-        assert person.wait_replies(after, timeout=30, settle=0.5)
-    assert time.monotonic() - began < 30
+        replies = person.wait_replies(after, timeout=30, settle=0.5)
+        assert replies and replies[0].text.startswith("Halo"), all_text(replies)
+    assert time.monotonic() - began < 10
 
 
 def test_unknown_and_internal_commands_never_reach_rasa(applicant: Applicant) -> None:
