@@ -109,15 +109,20 @@ async def test_attempt_timeouts_are_capped_by_the_remaining_budget(fake: FakeTim
 
 
 @respx.mock
-async def test_deadline_covers_status_and_backoff(fake: FakeTime) -> None:
+async def test_deadline_covers_status_and_backoff(
+    fake: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # full jitter picks the upper bound: waits of 0.5 s, then 1.0 s
+    monkeypatch.setattr(client_module.random, "uniform", lambda low, high: high)
     api = make_api(fake, retries=2, backoff=0.5)
     seen: list[float] = []
     respx.get(STATUS).mock(side_effect=slow_timeouts(fake, seen))
     started = fake.now
     with pytest.raises(ProgramAPIUnavailable):
         await api.get_status(REF)
-    assert fake.now - started <= 6.0
-    assert sum(seen) + sum(fake.sleeps) <= 6.0
+    # 2.5 + 0.5 + 2.5 = 5.5 s; the 1.0 s wait no longer fits, so no third attempt
+    assert seen == [2.5, 2.5] and fake.sleeps == [0.5]
+    assert fake.now - started == pytest.approx(5.5)
     await api.aclose()
 
 
