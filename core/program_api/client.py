@@ -152,6 +152,9 @@ def _program_api_errors_only(
     async def wrapper(*args: Any, **kwargs: Any) -> R:
         try:
             return await func(*args, **kwargs)
+        except _Transient as exc:
+            # callers (and their logs) see the public type only
+            raise ProgramAPIUnavailable(str(exc)) from None
         except ProgramAPIError:
             raise
         except Exception as exc:

@@ -99,11 +99,12 @@ async def test_attempt_timeouts_are_capped_by_the_remaining_budget(fake: FakeTim
     seen: list[float] = []
     route = respx.get(GELOMBANG).mock(side_effect=slow_timeouts(fake, seen))
     started = fake.now
-    with pytest.raises(ProgramAPIUnavailable):
+    with pytest.raises(ProgramAPIUnavailable) as info:
         await api.list_gelombang()
     # 2.5 + 2.5 + the 1.0 left; no fourth attempt although retries allow it
     assert seen == [2.5, 2.5, 1.0]
     assert route.call_count == 3
+    assert type(info.value) is ProgramAPIUnavailable  # the public type, not an internal one
     assert fake.now - started <= 6.0
     await api.aclose()
 
