@@ -6,10 +6,18 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.status_text import B_CONTACT, explain_status
+from actions.base import SafeAction
+from actions.status_text import explain_status
+from actions.texts import (
+    B_CONTACT,
+    EXPIRED_TEXT,
+    STATUS_RATE_LIMITED_TEXT,
+    STATUS_UNAVAILABLE_TEXT,
+    VERIFY_FIRST_TEXT,
+)
 from core.formatting import WIB
 from core.program_api import (
     ApplicantNotFound,
@@ -20,22 +28,6 @@ from core.program_api import (
 
 log = logging.getLogger(__name__)
 
-VERIFY_FIRST_TEXT = (
-    "Untuk cek status, saya perlu verifikasi dulu bahwa ini benar kamu. "
-    "Siapkan NIK dan nomor HP yang terdaftar di akun Prakerja, lalu ikuti langkah verifikasinya."
-)
-EXPIRED_TEXT = (
-    "Sesi verifikasimu sudah berakhir. Untuk cek status, saya perlu verifikasi ulang dulu, ya."
-)
-UNAVAILABLE_TEXT = (
-    "Maaf, data status belum bisa saya ambil sekarang. Coba lagi beberapa menit lagi, ya. "
-    "Kamu juga bisa cek langsung di dashboard.prakerja.go.id."
-)
-RATE_LIMITED_TEXT = (
-    "Maaf, sedang banyak permintaan sehingga status belum bisa saya ambil. "
-    "Coba lagi sebentar lagi, ya."
-)
-
 
 def applicant_ref_from(tracker: Tracker) -> str | None:
     """applicant_ref set by the bot in message metadata (never taken from user text)."""
@@ -44,15 +36,20 @@ def applicant_ref_from(tracker: Tracker) -> str | None:
     return ref if isinstance(ref, str) and ref else None
 
 
-class ActionShowApplicantStatus(Action):
+class ActionShowApplicantStatus(SafeAction):
     """Fetch and explain the applicant's Kartu Prakerja status."""
 
+    failure_text = STATUS_UNAVAILABLE_TEXT
+    failure_buttons = (B_CONTACT,)
+
     def name(self) -> str:
+        """Name in domain.yml."""
         return "action_show_applicant_status"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Ask the program API for the status and explain it (no events: nothing is stored)."""
         ref = applicant_ref_from(tracker)
         if ref is None:
             dispatcher.utter_message(
@@ -67,11 +64,11 @@ class ActionShowApplicantStatus(Action):
             )
             return []
         except ProgramAPIRateLimited:
-            dispatcher.utter_message(text=RATE_LIMITED_TEXT)
+            dispatcher.utter_message(text=STATUS_RATE_LIMITED_TEXT)
             return []
         except ProgramAPIError as exc:
             log.warning("applicant status unavailable: %s", type(exc).__name__)
-            dispatcher.utter_message(text=UNAVAILABLE_TEXT, buttons=[dict(B_CONTACT)])
+            dispatcher.utter_message(text=STATUS_UNAVAILABLE_TEXT, buttons=[dict(B_CONTACT)])
             return []
         text, buttons = explain_status(status, datetime.now(WIB).date())
         dispatcher.utter_message(text=text, buttons=buttons)

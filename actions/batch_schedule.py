@@ -6,25 +6,16 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.status_text import B_JOIN, B_REQUIREMENTS, B_STATUS_MEANING, button
+from actions import texts
+from actions.base import SafeAction
+from actions.texts import B_CONTACT, B_JOIN, B_REQUIREMENTS, B_STATUS_MEANING
 from core.formatting import WIB, format_date, format_datetime_wib
 from core.program_api import Gelombang, ProgramAPIError, get_shared_client
 
 log = logging.getLogger(__name__)
-
-OFFICIAL = "Instagram @prakerja.go.id dan www.prakerja.go.id"
-NOT_FCFS = (
-    "Ingat, seleksi dilakukan sistem setelah gelombang ditutup, bukan siapa cepat dia dapat. "
-    "Yang belum lolos cukup gabung gelombang berikutnya dengan akun yang sama."
-)
-UNAVAILABLE_TEXT = (
-    "Maaf, data jadwal gelombang belum bisa saya ambil sekarang. "
-    f"Cek info resminya di {OFFICIAL}, atau coba tanya saya lagi sebentar lagi."
-)
-B_CONTACT_OFFICIAL = button("Kontak resmi", "ask_official_contact")
 
 
 def schedule_text(items: list[Gelombang], now: datetime) -> str:
@@ -36,54 +27,56 @@ def schedule_text(items: list[Gelombang], now: datetime) -> str:
     lines: list[str] = []
     if open_now:
         g = min(open_now, key=lambda g: g.ditutup)
-        lines.append(f"Gelombang {g.nomor} sedang dibuka sampai {format_datetime_wib(g.ditutup)}.")
         lines.append(
-            'Caranya: masuk ke dashboard.prakerja.go.id, klik "Gabung Gelombang", lalu '
-            '"Ya, Gabung". Pastikan pendaftaran dan Tes Kemampuan Dasar sudah selesai.'
+            texts.SCHEDULE_OPEN.format(nomor=g.nomor, ditutup=format_datetime_wib(g.ditutup))
         )
+        lines.append(texts.SCHEDULE_HOW_TO_JOIN)
     elif upcoming:
         g = upcoming[0]
         lines.append(
-            f"Saat ini belum ada gelombang yang dibuka. Gelombang {g.nomor} dijadwalkan dibuka "
-            f"{format_datetime_wib(g.dibuka)} sampai {format_datetime_wib(g.ditutup)}."
+            texts.SCHEDULE_UPCOMING.format(
+                nomor=g.nomor,
+                dibuka=format_datetime_wib(g.dibuka),
+                ditutup=format_datetime_wib(g.ditutup),
+            )
         )
-        lines.append(f"Jadwal bisa berubah, jadi tetap pantau {OFFICIAL}.")
+        lines.append(texts.SCHEDULE_MAY_CHANGE)
     else:
         closed = sorted((g for g in items if g.status == "closed"), key=lambda g: g.nomor)
         if closed:
-            g = closed[-1]
-            lines.append(
-                f"Gelombang {g.nomor} sudah ditutup dan sedang dalam proses seleksi. "
-                "Hasilnya diumumkan lewat SMS dan dashboard."
-            )
-        lines.append(
-            "Belum ada jadwal gelombang baru yang diumumkan. Pantau pengumuman resminya di "
-            f"{OFFICIAL}."
-        )
+            lines.append(texts.SCHEDULE_CLOSED.format(nomor=closed[-1].nomor))
+        lines.append(texts.SCHEDULE_NONE_ANNOUNCED)
     if open_now and upcoming:
         nxt = upcoming[0]
-        lines.append(
-            f"Gelombang berikutnya ({nxt.nomor}) dijadwalkan dibuka {format_date(nxt.dibuka)}."
-        )
-    lines.append(NOT_FCFS)
+        lines.append(texts.SCHEDULE_NEXT.format(nomor=nxt.nomor, dibuka=format_date(nxt.dibuka)))
+    lines.append(texts.SCHEDULE_NOT_FCFS)
     return "\n".join(lines)
 
 
-class ActionAnswerBatchSchedule(Action):
+class ActionAnswerBatchSchedule(SafeAction):
     """Tell which gelombang is open, or when the next one is expected."""
 
+    failure_text = texts.SCHEDULE_UNAVAILABLE_TEXT
+    failure_buttons = (B_CONTACT,)
+
     def name(self) -> str:
+        """Name in domain.yml."""
         return "action_answer_batch_schedule"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Answer from the program API's gelombang list; never invent dates."""
         try:
             items = await get_shared_client().list_gelombang()
         except ProgramAPIError as exc:
             log.warning("gelombang schedule unavailable: %s", type(exc).__name__)
-            dispatcher.utter_message(text=UNAVAILABLE_TEXT, buttons=[B_CONTACT_OFFICIAL])
+            dispatcher.utter_message(
+                text=texts.SCHEDULE_UNAVAILABLE_TEXT, buttons=[dict(B_CONTACT)]
+            )
             return []
         text = schedule_text(items, datetime.now(WIB))
-        dispatcher.utter_message(text=text, buttons=[B_JOIN, B_REQUIREMENTS, B_STATUS_MEANING])
+        dispatcher.utter_message(
+            text=text, buttons=[dict(b) for b in (B_JOIN, B_REQUIREMENTS, B_STATUS_MEANING)]
+        )
         return []

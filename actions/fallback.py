@@ -1,49 +1,25 @@
 """Clarification flow for low-confidence messages (nlu_fallback and core fallback)."""
 
+from __future__ import annotations
+
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-logger = logging.getLogger(__name__)
+from actions.base import SafeAction
+from actions.texts import (
+    B_HUMAN,
+    B_NONE_OF_THESE,
+    CLARIFY_ASK_TEXT,
+    CLARIFY_OFFER_HUMAN_TEXT,
+    CLARIFY_REPHRASE_TEXT,
+    INTENT_LABELS,
+    button,
+)
 
-# intent -> short Indonesian topic label shown on a button
-INTENT_LABELS: dict[str, str] = {
-    "ask_requirements": "Syarat ikut Prakerja",
-    "ask_eligibility_category": "Siapa yang boleh ikut",
-    "ask_other_aid": "Penerima bansos lain",
-    "ask_family_limit": "Batas penerima per KK",
-    "ask_registration": "Cara daftar",
-    "ask_basic_test": "Tes Kemampuan Dasar",
-    "ask_join_batch": "Cara gabung gelombang",
-    "ask_batch_schedule": "Jadwal gelombang",
-    "ask_announcement": "Kapan pengumuman",
-    "ask_status_meaning": "Arti status dashboard",
-    "ask_rejection_reason": "Kenapa tidak lolos",
-    "ask_benefits": "Besar manfaat/insentif",
-    "ask_scheme_difference": "Beda skema lama & baru",
-    "ask_training_mode": "Pelatihan daring/luring",
-    "ask_buy_training": "Cara beli pelatihan",
-    "ask_training_deadline": "Batas beli pelatihan",
-    "ask_link_account": "Sambungkan rekening/e-wallet",
-    "ask_incentive_delay": "Insentif belum cair",
-    "ask_survey": "Survei evaluasi",
-    "ask_certificate": "Sertifikat pelatihan",
-    "ask_official_contact": "Kontak resmi & penipuan",
-    "problem_email_verification": "Email verifikasi",
-    "problem_otp": "Kode OTP",
-    "problem_nik_kk": "Masalah NIK/KK",
-    "problem_face_verification": "Verifikasi wajah/KTP",
-    "problem_account_blocked": "Akun diblokir",
-    "problem_login": "Tidak bisa login",
-    "problem_change_phone": "Ganti nomor HP",
-    "check_status": "Cek status saya",
-    "request_human": "Hubungi petugas",
-    "subscribe_updates": "Langganan info gelombang",
-    "unsubscribe_updates": "Berhenti langganan",
-}
+logger = logging.getLogger(__name__)
 
 # never offered as a topic button
 _NOT_OFFERED = {
@@ -95,20 +71,24 @@ def consecutive_misses(tracker: Tracker) -> int:
     return misses
 
 
-class ActionClarifyIntent(Action):
+class ActionClarifyIntent(SafeAction):
     """Ask which topic was meant; after a second miss in a row offer staff."""
 
     NAME = "action_clarify_intent"
+    # If even the clarification breaks, asking to rephrase is still the right answer.
+    failure_text = CLARIFY_REPHRASE_TEXT
 
     def name(self) -> str:
+        """Name in domain.yml."""
         return self.NAME
 
-    async def run(
+    async def act(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: dict[str, Any],
-    ) -> list[EventType]:
+    ) -> list[dict[str, Any]]:
+        """Offer the likeliest topics as buttons, or staff after repeated misses."""
         ranking = tracker.latest_message.get("intent_ranking") or []
         misses = consecutive_misses(tracker)
         # the current message is the latest user event; count it even if the action
@@ -119,31 +99,14 @@ class ActionClarifyIntent(Action):
         logger.debug("clarify: misses=%s topics=%s", misses, topics)
 
         if misses >= 2:
-            buttons = [{"title": INTENT_LABELS[t], "payload": f"/{t}"} for t in topics[:1]] + [
-                {"title": "Hubungi petugas resmi", "payload": "/request_human"}
-            ]
-            dispatcher.utter_message(
-                text=(
-                    "Maaf, saya masih belum menangkap maksudmu. "
-                    "Mau lihat cara menghubungi petugas resmi Prakerja? Atau pilih topik di bawah."
-                ),
-                buttons=buttons,
-            )
+            buttons = [button(INTENT_LABELS[t], t) for t in topics[:1]] + [dict(B_HUMAN)]
+            dispatcher.utter_message(text=CLARIFY_OFFER_HUMAN_TEXT, buttons=buttons)
             return []
 
         if topics:
-            buttons = [{"title": INTENT_LABELS[t], "payload": f"/{t}"} for t in topics]
-            buttons.append({"title": "Bukan keduanya", "payload": "/deny"})
-            dispatcher.utter_message(
-                text="Maaf, saya kurang yakin maksudnya. Apakah kamu menanyakan salah satu ini?",
-                buttons=buttons,
-            )
+            buttons = [button(INTENT_LABELS[t], t) for t in topics]
+            buttons.append(dict(B_NONE_OF_THESE))
+            dispatcher.utter_message(text=CLARIFY_ASK_TEXT, buttons=buttons)
         else:
-            dispatcher.utter_message(
-                text=(
-                    "Maaf, saya belum paham maksudnya. Bisa ditulis ulang dengan kalimat lain? "
-                    "Saya bisa bantu soal syarat, cara daftar, gelombang, pelatihan, "
-                    "insentif, dan masalah akun Kartu Prakerja."
-                )
-            )
+            dispatcher.utter_message(text=CLARIFY_REPHRASE_TEXT)
         return []

@@ -1,12 +1,34 @@
 """Plain-text Indonesian explanations of an applicant status, with follow-up buttons."""
 
 # The bot HTML-escapes everything, so the text uses line breaks and "•" bullets only.
+# The buttons, like every other text of the action server, are defined in actions/texts.py.
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 
+from actions.texts import (
+    B_ANNOUNCEMENT,
+    B_BASIC_TEST,
+    B_BENEFITS,
+    B_BLOCKED,
+    B_BUY,
+    B_CERTIFICATE,
+    B_CONTACT,
+    B_DEADLINE,
+    B_HUMAN,
+    B_INCENTIVE_DELAY,
+    B_JOIN,
+    B_LINK,
+    B_REGISTRATION,
+    B_REJECTION,
+    B_REQUIREMENTS,
+    B_SCHEDULE,
+    B_STATUS_MEANING,
+    B_SURVEY,
+    Button,
+)
 from core.formatting import (
     add_working_days,
     format_date,
@@ -17,7 +39,6 @@ from core.formatting import (
 )
 from core.program_api import ApplicantStatus, Insentif, Pelatihan
 
-Button = dict[str, str]
 Lines = list[str]
 
 INSENTIF_PASCA_DEFAULT = 600_000
@@ -141,31 +162,6 @@ HOW_TO_LINK = (
     'Sambungkan" → masukkan kode OTP dari SMS. E-wallet harus premium dan terdaftar dengan '
     "nomor HP yang sama dengan akun Prakerja."
 )
-
-
-def button(title: str, intent: str) -> Button:
-    """Rasa button dict that triggers `intent` directly."""
-    return {"title": title, "payload": f"/{intent}"}
-
-
-B_REQUIREMENTS = button("Syarat ikut", "ask_requirements")
-B_REGISTRATION = button("Cara daftar", "ask_registration")
-B_BASIC_TEST = button("Tes Kemampuan Dasar", "ask_basic_test")
-B_JOIN = button("Cara gabung gelombang", "ask_join_batch")
-B_SCHEDULE = button("Jadwal gelombang", "ask_batch_schedule")
-B_ANNOUNCEMENT = button("Kapan pengumuman?", "ask_announcement")
-B_STATUS_MEANING = button("Arti status", "ask_status_meaning")
-B_REJECTION = button("Alasan tidak lolos", "ask_rejection_reason")
-B_BENEFITS = button("Manfaat & insentif", "ask_benefits")
-B_BUY = button("Cara beli pelatihan", "ask_buy_training")
-B_DEADLINE = button("Batas beli pelatihan", "ask_training_deadline")
-B_LINK = button("Sambungkan rekening", "ask_link_account")
-B_INCENTIVE_DELAY = button("Insentif belum masuk", "ask_incentive_delay")
-B_SURVEY = button("Survei evaluasi", "ask_survey")
-B_CERTIFICATE = button("Sertifikat", "ask_certificate")
-B_CONTACT = button("Kontak resmi", "ask_official_contact")
-B_BLOCKED = button("Akun diblokir", "problem_account_blocked")
-B_HUMAN = button("Hubungi petugas resmi", "request_human")
 
 
 def first_name(nama: str) -> str:

@@ -8,7 +8,7 @@ class ProgramAPIError(Exception):
 
 
 class ProgramAPIUnavailable(ProgramAPIError):
-    """The API is down, timed out, answered 5xx, or the circuit breaker is open."""
+    """Down, timed out, 5xx, deadline spent, breaker open or an unexpected failure: try later."""
 
 
 class ProgramAPIRateLimited(ProgramAPIError):
@@ -28,7 +28,7 @@ class ProgramAPIAuthError(ProgramAPIError):
 
 
 class ProgramAPIBadResponse(ProgramAPIError):
-    """Malformed JSON or a body that does not match the contract."""
+    """Undecodable or malformed body, or one that does not match the contract."""
 
 
 class ProgramAPIInvalidRequest(ProgramAPIError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -22,6 +24,7 @@ from sandbox.program_api import scenarios
 
 BASE = "http://program-api.test"
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
 REF = "REF_FROM_BOT_METADATA_0001"
 STATUS_URL = f"{BASE}/v1/applicants/{REF}/status"
 GELOMBANG_URL = f"{BASE}/v1/gelombang"
@@ -41,8 +44,12 @@ def tracker_from_file(name: str) -> Tracker:
     )
 
 
-def tracker_with(metadata: dict[str, Any] | None, text: str = "cek status") -> Tracker:
-    message: dict[str, Any] = {"text": text, "intent": {"name": "ask_my_status"}, "entities": []}
+def tracker_with(metadata: dict[str, Any] | None, text: str = "/status_verified") -> Tracker:
+    message: dict[str, Any] = {
+        "text": text,
+        "intent": {"name": "status_verified", "confidence": 1.0},
+        "entities": [],
+    }
     if metadata is not None:
         message["metadata"] = metadata
     return Tracker("tg-1", {}, message, [], False, None, {}, "action_listen")
@@ -68,7 +75,31 @@ def status_doc(code: str, **kw: Any) -> dict[str, Any]:
     )
 
 
+def intents_leading_to(action: str) -> set[str]:
+    """Intents that the rules and stories answer with `action` (what Rasa really does)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "nlu").glob("*/*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for flow in doc.get("rules", []) + doc.get("stories", []):
+            steps = flow.get("steps", [])
+            for step, following in itertools.pairwise(steps):
+                if "intent" in step and following.get("action") == action:
+                    found.add(step["intent"])
+    return found
+
+
+DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+STATUS_INTENTS = intents_leading_to("action_show_applicant_status")
+
+
+def test_status_action_is_reached_through_a_real_intent() -> None:
+    assert STATUS_INTENTS == {"status_verified"}
+    assert STATUS_INTENTS <= DOMAIN_INTENTS
+
+
 async def run_status(tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    # Only a tracker Rasa could really send: its intent exists and leads to this action.
+    assert tracker.latest_message["intent"]["name"] in STATUS_INTENTS & DOMAIN_INTENTS
     dispatcher = CollectingDispatcher()
     events = await ActionShowApplicantStatus().run(dispatcher, tracker, {})
     return dispatcher.messages, events

@@ -6,7 +6,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import INTENT_LABELS, ActionClarifyIntent, consecutive_misses, top_topics
+from actions.fallback import ActionClarifyIntent, consecutive_misses, top_topics
+from actions.texts import INTENT_LABELS
 
 RANKING = [
     {"name": "nlu_fallback", "confidence": 0.5},

@@ -142,6 +142,27 @@ async def test_cli_server_timeout_fault(server: tuple[str, Path]) -> None:
         await api.aclose()
 
 
+async def test_cli_server_deadline_bounds_retries_and_waits(server: tuple[str, Path]) -> None:
+    """A hanging server and a long Retry-After both end the call within its total deadline."""
+    url, _ = server
+    api = ProgramAPI(url, TOKEN, timeout=2.0, retries=2, backoff=0.0, deadline=0.8)
+    try:
+        await fault(api, mode="timeout")
+        started = time.monotonic()
+        with pytest.raises(ProgramAPIUnavailable):
+            await api.list_gelombang()
+        assert time.monotonic() - started < 1.5  # not 3 attempts of 2 s
+        await fault(api, mode="ratelimit", retry_after=2)
+        started = time.monotonic()
+        with pytest.raises(ProgramAPIRateLimited) as info:
+            await api.list_gelombang()
+        assert info.value.retry_after == 2
+        assert time.monotonic() - started < 1.0  # the 2 s wait did not fit, so it was not taken
+    finally:
+        await api._client.delete("/_sandbox/faults")
+        await api.aclose()
+
+
 def test_cli_server_rejects_wrong_token(server: tuple[str, Path]) -> None:
     url, _ = server
     response = httpx.get(f"{url}/v1/gelombang", headers={"Authorization": "Bearer nope"})
