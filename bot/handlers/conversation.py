@@ -34,6 +34,10 @@ async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     text, had_identifiers = redact(message.text)
     if had_identifiers:
         await message.reply_text(texts.ID_REDACTED)
+        # The identifier should not linger in the chat history either (after the reply, which
+        # may quote the message).
+        with contextlib.suppress(TelegramError):
+            await message.delete()
     await converse(update, context, shorten_for_nlu(text))
 
 
