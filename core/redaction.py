@@ -11,11 +11,13 @@ number of 10 or more digits is replaced by a placeholder.
 
 False positives, and the trade-off: a helpdesk chat is full of harmless numbers. Dates
 (``21/03/2025``, ``2025-03-21``) and rupiah amounts written as such (``Rp3.500.000``,
-``Rp 10.500.000,00``) are recognised and never glued to their neighbours, and a comma-separated
-list of small numbers (``gelombang 55, 56, 57, 58, 59``) is not one number. Anything else with
-10+ digits is masked even when it was harmless (a 10-digit Telegram user id in a log line, an
-order number, ``1 2 3 4 5 6 7 8 9 10``): leaking an identifier costs far more than a slightly less
-readable message or log line.
+``Rp 10.500.000,00``; never with a leading 0, which phone numbers have) are recognised and never
+glued to their neighbours, and a comma-separated list of small numbers (``gelombang 55, 56, 57,
+58, 59``) is not one number unless its digits would form a NIK or a phone number. Anything else
+with 10+ digits is masked even when it was harmless (a 10-digit Telegram user id in a log line,
+an order number, ``1 2 3 4 5 6 7 8 9 10``): leaking an identifier costs far more than a slightly
+less readable message or log line. A NIK typed around a real date (``… 21/03/2025 …``) could
+slip through; nobody writes one that way.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ _SEPARATOR_PUNCTUATION = frozenset(".-_/,()+\u2212")  # and every Unicode dash (
 # After collapsing whitespace, at most this many separator characters may stand between two digit
 # groups of one number: enough for " - ", ", " and ") ", short enough not to glue sentences.
 _MAX_SEPARATOR_CHARS = 3
+_ONE_CHAR_SEPARATORS = frozenset(" .-_/,()+\n\t")
 # Invisible characters that could be slipped between digits without changing what a reader sees.
 _TRANSPARENT_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
 
@@ -47,12 +50,14 @@ _DATE_RE = re.compile(
     r"|(?:19|20)\d{2}(?P<s2>[/.\-])(?P<m2>\d{1,2})(?P=s2)(?P<d2>\d{1,2}))(?!\d)"
 )
 _AMOUNT_RE = re.compile(
-    r"(?i)(?<![a-z])(?:rp|idr)\.?\s*\d{1,3}(?:(?P<sep>[.,])\d{3})(?:(?P=sep)\d{3})*"
+    r"(?i)(?<![a-z])(?:rp|idr)\.?\s*(?!0)\d{1,3}(?:(?P<sep>[.,])\d{3})(?:(?P=sep)\d{3})*"
     r"(?:[.,](?:\d{1,2}|-))?(?!\d)"
 )
+_CHUNK_RE = re.compile(r"(?P<plain>[\x20-\x7e\t\n\r]+)|.", re.DOTALL)
 _PHONE_DIGITS_RE = re.compile(r"(?:62|0)8[0-9]+")
 _PHONE_LENGTHS = range(10, 14)
 _OPENERS = ("+", "(")
+_MAX_SPLIT_GROUPS = 24  # a few identifiers side by side; longer runs get one placeholder
 
 # Program API reference paths (``/v1/applicants/<ref>/status``) and ``applicant_ref=<ref>`` or
 # ``"applicant_ref": "<ref>"`` in log lines; ``verify`` is the one path that is not a reference.
@@ -64,24 +69,25 @@ def _ascii_view(text: str) -> tuple[str, list[int]]:
     """``text`` with every digit as ASCII and invisible characters dropped, plus index map."""
     chars: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(text):
-        if char < "\x80" and char.isprintable():
-            chars.append(char)
-            origin.append(index)
+    for chunk in _CHUNK_RE.finditer(text):
+        start, piece = chunk.start(), chunk.group()
+        if chunk.group("plain") is not None:
+            chars.append(piece)  # plain printable ASCII stays as it is (most of any text)
+            origin.extend(range(start, chunk.end()))
             continue
-        for part in unicodedata.normalize("NFKC", char):
+        for part in unicodedata.normalize("NFKC", piece):
             if unicodedata.category(part) in _TRANSPARENT_CATEGORIES and not part.isspace():
                 continue
             value = unicodedata.decimal(part, None)
             chars.append(str(value) if value is not None else part)
-            origin.append(index)
+            origin.append(start)
     return "".join(chars), origin
 
 
 def _is_separator(chunk: str) -> bool:
     """Whether ``chunk`` (between two digit groups) is short punctuation that joins them."""
-    if not chunk:
-        return True
+    if len(chunk) <= 1 and (not chunk or chunk in _ONE_CHAR_SEPARATORS):
+        return True  # the common case, without the work below
     collapsed = re.sub(r"\s+", " ", chunk)
     if len(collapsed) > _MAX_SEPARATOR_CHARS:
         return False
@@ -95,13 +101,6 @@ def _date_ok(match: re.Match[str]) -> bool:
     """A real calendar day and month, so that '3174/0545/…' is never taken for a date."""
     day, month = match.group("d") or match.group("d2"), match.group("m") or match.group("m2")
     return 1 <= int(day) <= 31 and 1 <= int(month) <= 12
-
-
-def _protected_spans(view: str) -> list[tuple[int, int]]:
-    """Dates and rupiah amounts in the ASCII view: never part of an identifier."""
-    spans = [m.span() for m in _DATE_RE.finditer(view) if _date_ok(m)]
-    spans += [m.span() for m in _AMOUNT_RE.finditer(view)]
-    return spans
 
 
 def _placeholder(digits: str) -> str | None:
@@ -135,14 +134,18 @@ def _split_identifiers(groups: list[tuple[int, int]], view: str) -> list[tuple[i
     whole = _placeholder("".join(digits))
     if whole is None:
         return []
-    if whole == NUMBER_PLACEHOLDER and len(groups) > 1:
+    if whole == NUMBER_PLACEHOLDER and 1 < len(groups) <= _MAX_SPLIT_GROUPS:
         # e.g. "3174054507950003, 081234567890": a NIK and a phone typed side by side
         best: list[list[tuple[int, int, str]] | None] = [None] * (len(groups) + 1)
         best[0] = []
         for end in range(1, len(groups) + 1):
-            for start in range(end):
+            piece = ""
+            for start in range(end - 1, -1, -1):  # pieces of at most 16 digits: linear time
+                piece = digits[start] + piece
+                if len(piece) > NIK_DIGITS:
+                    break
                 previous = best[start]
-                label = _placeholder("".join(digits[start:end]))
+                label = _placeholder(piece)
                 if previous is not None and label in (NIK_PLACEHOLDER, PHONE_PLACEHOLDER):
                     best[end] = [*previous, (groups[start][0], groups[end - 1][1], label)]
                     break
@@ -157,21 +160,16 @@ def redact(text: str) -> tuple[str, bool]:
     if len(re.findall(r"\d", unicodedata.normalize("NFKC", text))) < MIN_DIGITS:
         return text, False  # fast path for the vast majority of messages and log lines
     view, origin = _ascii_view(text)
-    protected = _protected_spans(view)
-    groups = [
-        m.span()
-        for m in re.finditer(r"[0-9]+", view)
-        if not any(start <= m.start() < end for start, end in protected)
-    ]
+    # Dates and amounts become barriers: no digits, and not a separator either.
+    view = _DATE_RE.sub(lambda m: "#" * len(m.group()) if _date_ok(m) else m.group(), view)
+    view = _AMOUNT_RE.sub(lambda m: "#" * len(m.group()), view)
     runs: list[list[tuple[int, int]]] = []
-    for group in groups:
-        if runs:
-            previous = runs[-1][-1]
-            chunk = view[previous[1] : group[0]]
-            if _is_separator(chunk) and not any(previous[1] <= s < group[0] for s, _ in protected):
-                runs[-1].append(group)
-                continue
-        runs.append([group])
+    for match in re.finditer(r"[0-9]+", view):
+        group = match.span()
+        if runs and _is_separator(view[runs[-1][-1][1] : group[0]]):
+            runs[-1].append(group)
+        else:
+            runs.append([group])
     replacements: list[tuple[int, int, str]] = []
     for run in runs:
         if _is_small_number_list(run, view):

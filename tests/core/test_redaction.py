@@ -156,6 +156,11 @@ def test_ordinary_numbers_stay_readable(text: str) -> None:
     assert redact(text) == (text, False)
 
 
+def test_an_amount_marker_does_not_shield_a_phone_number() -> None:
+    assert redact("rp 0812.3456.7890") == (f"rp {PHONE_PLACEHOLDER}", True)
+    assert redact("Rp 081.234.567.890") == (f"Rp {PHONE_PLACEHOLDER}", True)
+
+
 def test_a_date_does_not_shield_a_neighbouring_nik() -> None:
     redacted, found = redact(f"21/03/2025 {NIK} 2025-03-21")
     assert found
