@@ -16,8 +16,8 @@ glued to their neighbours, and a comma-separated list of small numbers (``gelomb
 58, 59``) is not one number unless its digits would form a NIK or a phone number. Anything else
 with 10+ digits is masked even when it was harmless (a 10-digit Telegram user id in a log line,
 an order number, ``1 2 3 4 5 6 7 8 9 10``): leaking an identifier costs far more than a slightly
-less readable message or log line. A NIK typed around a real date (``… 21/03/2025 …``) could
-slip through; nobody writes one that way.
+less readable message or log line. A NIK typed with a real date inside it (``3201 21/03/2025
+0001``) would slip through; a NIK holds a 2-digit year, so nobody types one that way.
 """
 
 from __future__ import annotations
