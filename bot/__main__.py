@@ -11,17 +11,16 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.db.database import upgrade
 from bot.handlers import ALLOWED_UPDATES
-from bot.privacy import RedactingFilter
+from core.redaction import install_log_redaction
 
 
 def configure_logging(level: str) -> None:
     """Log to stderr with identifiers redacted; httpx would log URLs that contain the token."""
     handler = logging.StreamHandler()
-    handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
-    for noisy in ("httpx", "httpcore", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    install_log_redaction()  # after basicConfig, so the new handler gets the filter too
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NIK_RE = re.compile(r"^[0-9]{16}$")
 _PHONE_RE = re.compile(r"^\+62[0-9]{8,13}$")
@@ -10,7 +11,7 @@ _PHONE_RE = re.compile(r"^\+62[0-9]{8,13}$")
 
 def normalize_phone(raw: str) -> str:
     """Turn '0812-3456 7890', '62812…' or '+62 812…' into E.164 '+62812…' (no validation)."""
-    digits = re.sub(r"[^0-9+]", "", raw.strip())
+    digits = re.sub(r"[^0-9+]", "", unicodedata.normalize("NFKC", raw).strip())
     if digits.startswith("+"):
         return "+" + digits[1:].replace("+", "")
     if digits.startswith("62"):
@@ -49,18 +50,30 @@ PROVINCE_CODES = frozenset(
         *range(91, 98),
     ]
 )
-_SEPARATORS = re.compile(r"[\s.\-_/]")
+_SEPARATORS = re.compile(r"[\s.,_/()+\-\u2010-\u2015\u2212]")
+# Invisible characters (zero-width spaces and joiners, soft hyphens, combining marks).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
 
 
 def normalise_nik(text: str) -> str:
-    """Drop the spaces, dots and dashes people type between digit groups."""
-    return _SEPARATORS.sub("", text.strip())
+    """NFKC (full-width digits become 0-9), minus separators and invisible characters."""
+    normalised = unicodedata.normalize("NFKC", text)
+    visible = "".join(
+        char
+        for char in normalised
+        if char.isspace() or unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+    )
+    return _SEPARATORS.sub("", visible.strip())
 
 
 def nik_problem(nik: str) -> str | None:
     """Why ``nik`` cannot be a NIK (in Indonesian), or None when it looks plausible."""
-    if not nik.isdigit():
-        return "NIK hanya berisi angka."
+    # Only ASCII 0-9 count: str.isdigit() also accepts '³' or '٣', which int() or the API reject.
+    nik = unicodedata.normalize("NFKC", nik)
+    if not nik:
+        return "NIK belum diketik. Ketik 16 digit angka NIK-mu ya."
+    if not re.fullmatch(r"[0-9]+", nik):
+        return "NIK hanya berisi angka 0–9, tanpa huruf atau simbol."
     if len(nik) != 16:
         return f"NIK harus 16 digit, yang kamu ketik {len(nik)} digit."
     province, regency, district = int(nik[0:2]), int(nik[2:4]), int(nik[4:6])

@@ -46,3 +46,28 @@ def test_implausible_niks_are_explained(nik: str, fragment: str) -> None:
 )
 def test_phone_normalisation(raw: str, expected: str | None) -> None:
     assert normalise_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "3201/0145/0590/0003",
+        "3201_0145_0590_0003",
+        "3201  0145  0590  0003",
+        "3201, 0145, 0590, 0003",
+        "3201 - 0145 - 0590 - 0003",
+        "３２０１０１４５０５９００００３",
+        "³²⁰¹⁰¹⁴⁵⁰⁵⁹⁰⁰⁰⁰³",
+        "3201\u200b0145\u200b0590\u200b0003",
+    ],
+)
+def test_every_notation_of_a_nik_is_understood(typed: str) -> None:
+    assert normalise_nik(typed) == "3201014505900003"
+    assert nik_problem(normalise_nik(typed)) is None
+
+
+@pytest.mark.parametrize("typed", ["٣٢٠١٠١٤٥٠٥٩٠٠٠٣", "³²⁰¹⁰¹⁴⁵⁰⁵⁹⁰⁰⁰", "3201 0145 0590 OOO3", ""])
+def test_hostile_unicode_gets_an_explanation(typed: str) -> None:
+    # Superscripts used to make int() raise; Arabic-Indic digits passed as "plausible".
+    problem = nik_problem(normalise_nik(typed))
+    assert problem is not None and "NIK" in problem
