@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timezone
@@ -36,6 +35,7 @@ from core.program_api.models import (
     parse_applicant_status,
     parse_gelombang,
 )
+from core.redaction import mask_references
 
 log = logging.getLogger(__name__)
 
@@ -52,24 +52,22 @@ R = TypeVar("R")
 
 # --- logs -----------------------------------------------------------------------------------
 
-_REF_IN_PATH = re.compile(r"(/v1/applicants/)(?!verify(?:[/?#\s\"]|$))([^/?#\s\"]+)")
-
-
-def _mask_paths(text: str) -> str:
-    """Replace applicant references in program API paths by their masked form."""
-    return _REF_IN_PATH.sub(lambda m: m.group(1) + mask_ref(m.group(2)), text)
-
 
 class _MaskRefsInURLs(logging.Filter):
-    """httpx logs every request URL at INFO, and status URLs carry the applicant reference."""
+    """httpx logs every request URL at INFO, and status URLs carry the applicant reference.
+
+    A runtime that calls ``core.redaction.install_log_redaction`` masks these anyway; this filter
+    keeps the client safe in any process that imports it without doing so.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Mask references in the message and its arguments; never drop the record."""
         if isinstance(record.msg, str):
-            record.msg = _mask_paths(record.msg)
+            record.msg = mask_references(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _mask_paths(str(a)) if isinstance(a, (str, httpx.URL)) else a for a in record.args
+                mask_references(str(a)) if isinstance(a, (str, httpx.URL)) else a
+                for a in record.args
             )
         return True
 
