@@ -63,7 +63,7 @@ def configure_logging(level_name: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Build Rasa's app with ``configure_app``, add the gate and retention, then serve it."""
     args = parse_args(argv)
-    from nlu.server.tokens import MissingSecret, require_secret
+    from nlu.server.tokens import MissingSecret, read_secret, require_secret
 
     try:
         token = require_secret("RASA_TOKEN")
@@ -78,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nlu.server: {exc}", file=sys.stderr)
         return 2
     check_credentials(args.credentials)
+    # endpoints.yml names the action server's token as ${ACTION_SERVER_TOKEN}; Rasa expands it
+    # from this process's environment, so a token kept in a file is loaded there first.
+    if not os.environ.get("ACTION_SERVER_TOKEN"):
+        try:
+            action_token = read_secret("ACTION_SERVER_TOKEN")
+        except MissingSecret as exc:
+            print(f"nlu.server: {exc}", file=sys.stderr)
+            return 2
+        if action_token:
+            os.environ["ACTION_SERVER_TOKEN"] = action_token
     configure_logging(args.log_level)
 
     import rasa.core.utils
