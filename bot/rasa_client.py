@@ -1,4 +1,4 @@
-"""The thin client for the Rasa server: REST channel messages and the HTTP API."""
+"""The thin client for the Rasa server: the bot channel (messages, erasure) and ``/status``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class Button:
 
 @dataclass(frozen=True)
 class BotMessage:
-    """One validated message from Rasa's REST channel."""
+    """One validated message from Rasa's bot channel (REST-channel format)."""
 
     text: str | None = None
     image: str | None = None
@@ -34,7 +34,7 @@ class BotMessage:
 
 
 def parse_bot_messages(data: object) -> list[BotMessage]:
-    """Validate Rasa's REST answer; unknown keys are ignored, wrong types are an error."""
+    """Validate Rasa's channel answer; unknown keys are ignored, wrong types are an error."""
     if not isinstance(data, list):
         raise RasaUnavailable("Rasa answered with something that is not a list")
     messages = []
@@ -78,8 +78,11 @@ class RasaClient:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._token = token
+        # Every route the bot uses needs the bearer token (nlu/server); without one Rasa
+        # answers 401, which surfaces as RasaUnavailable.
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.AsyncClient(
+            headers=headers,
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             transport=transport,
@@ -89,12 +92,12 @@ class RasaClient:
     async def send_message(
         self, sender: str, text: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
-        """Send one user message to the REST channel and return the bot's answers."""
+        """Send one user message to the bot channel and return the bot's answers."""
         body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
         try:
-            response = await self._http.post("/webhooks/rest/webhook", json=body)
+            response = await self._http.post("/webhooks/asisten/webhook", json=body)
             response.raise_for_status()
             data = response.json()
         except httpx.TimeoutException as exc:
@@ -103,13 +106,27 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa request failed: {type(exc).__name__}") from exc
         return parse_bot_messages(data)
 
+    async def erase_conversation(self, sender: str) -> int:
+        """Delete every event Rasa stored for ``sender``; the number of events deleted."""
+        try:
+            response = await self._http.post("/webhooks/asisten/erase", json={"sender": sender})
+            response.raise_for_status()
+            data = response.json()
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable("Rasa did not answer in time") from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(f"Rasa erase failed: {type(exc).__name__}") from exc
+        erased = data.get("erased_events") if isinstance(data, dict) else None
+        if not isinstance(erased, int) or isinstance(erased, bool) or erased < 0:
+            raise RasaUnavailable("Rasa answered erase without an event count")
+        return erased
+
     async def is_ready(self) -> bool:
         """Whether the HTTP API answers ``/status`` with a loaded model."""
-        params = {"token": self._token} if self._token else None
         try:
-            response = await self._http.get("/status", params=params)
+            response = await self._http.get("/status")
             return response.status_code == 200 and bool(response.json().get("model_file"))
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, ValueError, AttributeError):
             return False
 
     async def aclose(self) -> None:

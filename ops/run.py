@@ -28,23 +28,46 @@ def load_dotenv(path: Path = REPO / ".env") -> None:
         os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
+def secret_from_env(name: str) -> str:
+    """``name`` from the environment, else the contents of the file named by ``name``_FILE."""
+    value = os.environ.get(name, "").strip()
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if not value and path:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    return value
+
+
 def config_from_env() -> tuple[StackConfig, bool]:
     """The stack configuration from the environment; also whether RASA_TOKEN was generated."""
     load_dotenv()
-    rasa_token = os.environ.get("RASA_TOKEN", "")
+    rasa_token = secret_from_env("RASA_TOKEN")
     generated = not rasa_token
     config = StackConfig(
         rasa_token=rasa_token or secrets.token_hex(24),
+        # Only Rasa and the action server need it, so a per-session one is fine by default.
+        action_server_token=secret_from_env("ACTION_SERVER_TOKEN") or secrets.token_hex(24),
         telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_base_url=os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"),
         program_api_url=os.environ.get("PROGRAM_API_URL") or None,
         program_api_token=os.environ.get("PROGRAM_API_TOKEN", "sandbox-token"),
         redis_url=os.environ.get("REDIS_URL") or None,
         tracker_store_url=os.environ.get("TRACKER_STORE_URL") or None,
+        retention_days=os.environ.get("RETENTION_DAYS") or None,
         chat_port=int(os.environ.get("SANDBOX_CHAT_PORT", "8080")),
         program_api_port=int(os.environ.get("SANDBOX_PROGRAM_API_PORT", "8081")),
     )
     return config, generated
+
+
+def refusal(config: StackConfig) -> str | None:
+    """Why this configuration must not start, or None."""
+    allow_memory = os.environ.get("ALLOW_IN_MEMORY_TRACKER_STORE", "").strip().lower() == "true"
+    if not config.uses_emulator and not config.tracker_store_url and not allow_memory:
+        return (
+            "Refusing to start: with a real TELEGRAM_BOT_TOKEN set TRACKER_STORE_URL (Rasa would "
+            "keep conversations only in memory), or set ALLOW_IN_MEMORY_TRACKER_STORE=true."
+        )
+    return None
 
 
 def main() -> int:
@@ -56,6 +79,10 @@ def main() -> int:
         print(f"No trained model at {MODEL}; run `make run` (it trains first).", file=sys.stderr)
         return 1
     config, generated = config_from_env()
+    refused = refusal(config)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 1
     services = build_stack(config)
     started = []
     try:

@@ -15,18 +15,34 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 BOT_PYTHON = REPO / ".venvs" / "bot" / "bin" / "python"
 ENGINE_BIN = REPO / ".venvs" / "engine" / "bin"
+# Secrets a child never inherits from the supervisor's environment: each service that needs one
+# gets it explicitly in ``Service.env`` (and none ever gets one on its command line).
+PRIVATE_ENV = frozenset(
+    {
+        "RASA_TOKEN",
+        "RASA_TOKEN_FILE",
+        "ACTION_SERVER_TOKEN",
+        "ACTION_SERVER_TOKEN_FILE",
+        "TELEGRAM_BOT_TOKEN",
+        "PROGRAM_API_TOKEN",
+    }
+)
 
 
 class ServiceFailed(RuntimeError):
     """A process exited or did not become healthy in time."""
 
 
-def http_ok(url: str, check: Callable[[httpx.Response], bool] | None = None) -> Callable[[], bool]:
-    """A health probe: GET ``url`` answers 200 (and ``check`` accepts the response)."""
+def http_ok(
+    url: str,
+    check: Callable[[httpx.Response], bool] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Callable[[], bool]:
+    """A health probe: GET ``url`` (with ``headers``) answers 200 and ``check`` accepts it."""
 
     def probe() -> bool:
         try:
-            response = httpx.get(url, timeout=2.0)
+            response = httpx.get(url, timeout=2.0, headers=dict(headers or {}))
         except httpx.HTTPError:
             return False
         return response.status_code == 200 and (check is None or check(response))
@@ -56,7 +72,8 @@ class Service:
         """Launch the process in a new session so it can be stopped as a group."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        env = {**os.environ, **self.env}
+        inherited = {k: v for k, v in os.environ.items() if k not in PRIVATE_ENV}
+        env = {**inherited, **self.env}
         self.process = subprocess.Popen(
             self.argv,
             cwd=REPO,

@@ -6,7 +6,7 @@ import secrets
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -30,12 +30,14 @@ class StackConfig:
     chat_port: int = 8080
     program_api_port: int = 8081
     rasa_token: str = ""
+    action_server_token: str = ""
     telegram_bot_token: str | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     program_api_url: str | None = None
     program_api_token: str = "sandbox-token"
     redis_url: str | None = None
     tracker_store_url: str | None = None
+    retention_days: str | None = None  # RETENTION_DAYS for Rasa's retention task (default 30)
     # Per-request timeout of the action server's program API client: with its retries the whole
     # action must finish well inside the bot's RASA_TIMEOUT (10 s).
     actions_program_api_timeout: float = 2.5
@@ -55,6 +57,7 @@ class StackConfig:
             chat_port=free_port(),
             program_api_port=free_port(),
             rasa_token=secrets.token_hex(16),
+            action_server_token=secrets.token_hex(16),
             **overrides,  # type: ignore[arg-type]
         )
 
@@ -77,10 +80,16 @@ def free_port() -> int:
 
 
 def endpoints_yaml(config: StackConfig) -> str:
-    """Rasa's endpoints: the action server, and Redis / SQL stores when configured."""
+    """Rasa's endpoints: the action server, and Redis / SQL stores when configured.
+
+    Secrets are written as ``${VAR}`` (unquoted: Rasa's YAML loader only expands plain
+    scalars) and reach Rasa through its environment (:func:`rasa_secret_env`), never the disk.
+    """
     lines = [
         "action_endpoint:",
         f'  url: "http://{config.host}:{config.actions_port}/webhook"',
+        "  headers:",
+        "    Authorization: Bearer ${ACTION_SERVER_TOKEN}",
     ]
     if config.redis_url:
         redis = urlsplit(config.redis_url)
@@ -93,7 +102,7 @@ def endpoints_yaml(config: StackConfig) -> str:
             '  key_prefix: "prakerja"',
         ]
         if redis.password:
-            lines.append(f'  password: "{redis.password}"')
+            lines.append("  password: ${LOCK_STORE_PASSWORD}")
     if config.tracker_store_url:
         sql = urlsplit(config.tracker_store_url)
         dialect = sql.scheme.split("+")[0]
@@ -106,10 +115,20 @@ def endpoints_yaml(config: StackConfig) -> str:
             f'  db: "{sql.path.strip("/")}"',
         ]
         if sql.username:
-            lines.append(f'  username: "{sql.username}"')
+            lines.append(f'  username: "{unquote(sql.username)}"')
         if sql.password:
-            lines.append(f'  password: "{sql.password}"')
+            lines.append("  password: ${TRACKER_STORE_PASSWORD}")
     return "\n".join(lines) + "\n"
+
+
+def rasa_secret_env(config: StackConfig) -> dict[str, str]:
+    """The secrets Rasa needs, for its environment: its own token and those endpoints.yml names."""
+    env = {"RASA_TOKEN": config.rasa_token, "ACTION_SERVER_TOKEN": config.action_server_token}
+    if config.redis_url and urlsplit(config.redis_url).password:
+        env["LOCK_STORE_PASSWORD"] = unquote(urlsplit(config.redis_url).password or "")
+    if config.tracker_store_url and urlsplit(config.tracker_store_url).password:
+        env["TRACKER_STORE_PASSWORD"] = unquote(urlsplit(config.tracker_store_url).password or "")
+    return env
 
 
 def _rasa_loaded(response: httpx.Response) -> bool:
@@ -121,11 +140,14 @@ def _rasa_loaded(response: httpx.Response) -> bool:
 
 def build_stack(config: StackConfig) -> list[Service]:
     """The processes in start order: sandboxes, action server, Rasa, then the bot."""
+    if not config.rasa_token or not config.action_server_token:
+        raise ValueError("the stack needs both a Rasa token and an action server token")
     config.run_dir.mkdir(parents=True, exist_ok=True)
     endpoints = config.run_dir / "endpoints.yml"
     credentials = config.run_dir / "credentials.yml"
     endpoints.write_text(endpoints_yaml(config))
-    credentials.write_text("rest:\n")
+    # Only the authenticated bot channel: no `rest:` (it converses as anyone, with any metadata).
+    credentials.write_text("nlu.server.channel.BotChannel: {}\n")
     engine_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     host = config.host
     services: list[Service] = []
@@ -169,23 +191,17 @@ def build_stack(config: StackConfig) -> list[Service]:
                 url=f"http://{host}:{config.chat_port}",
             )
         )
+    engine_python = str(ENGINE_BIN / "python")
     services.append(
         Service(
             name="action-server",
-            argv=[
-                str(ENGINE_BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "--port",
-                str(config.actions_port),
-            ],
+            argv=[engine_python, "-m", "actions", "--port", str(config.actions_port)],
             healthy=http_ok(f"http://{host}:{config.actions_port}/health"),
             log_path=config.log_dir / "action-server.log",
             env={
                 **engine_env,
                 "SANIC_HOST": host,
+                "ACTION_SERVER_TOKEN": config.action_server_token,
                 "PROGRAM_API_URL": config.effective_program_api_url,
                 "PROGRAM_API_TOKEN": config.program_api_token,
                 "PROGRAM_API_TIMEOUT": str(config.actions_program_api_timeout),
@@ -194,14 +210,16 @@ def build_stack(config: StackConfig) -> list[Service]:
             url=f"http://{host}:{config.actions_port}",
         )
     )
+    rasa_env = {**engine_env, **rasa_secret_env(config)}
+    if config.retention_days:
+        rasa_env["RETENTION_DAYS"] = config.retention_days
     services.append(
         Service(
             name="rasa",
             argv=[
-                str(ENGINE_BIN / "rasa"),
-                "run",
-                "--enable-api",
-                f"--auth-token={config.rasa_token}",  # a token may start with "-"
+                engine_python,
+                "-m",
+                "nlu.server",  # RASA_TOKEN comes from the environment, never argv (`ps`)
                 "--interface",
                 host,
                 "--port",
@@ -214,10 +232,12 @@ def build_stack(config: StackConfig) -> list[Service]:
                 str(credentials),
             ],
             healthy=http_ok(
-                f"http://{host}:{config.rasa_port}/status?token={config.rasa_token}", _rasa_loaded
+                f"http://{host}:{config.rasa_port}/status",
+                _rasa_loaded,
+                headers={"Authorization": f"Bearer {config.rasa_token}"},
             ),
             log_path=config.log_dir / "rasa.log",
-            env=engine_env,
+            env=rasa_env,
             startup_timeout=240,
             url=f"http://{host}:{config.rasa_port}",
         )

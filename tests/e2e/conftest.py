@@ -45,15 +45,29 @@ class Stack:
         engine.dispose()
         return [f"{sender} {data}" for sender, data in rows]
 
+    @property
+    def rasa_auth(self) -> dict[str, str]:
+        """The bearer header Rasa's gated API and the bot channel require."""
+        return {"Authorization": f"Bearer {self.config.rasa_token}"}
+
     def tracker(self, sender: str) -> dict:  # type: ignore[type-arg]
         """A conversation's tracker from Rasa's HTTP API."""
         response = httpx.get(
-            f"{self.rasa_url}/conversations/{sender}/tracker",
-            params={"token": self.config.rasa_token},
-            timeout=10,
+            f"{self.rasa_url}/conversations/{sender}/tracker", headers=self.rasa_auth, timeout=10
         )
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
+
+    def erase(self, sender: str) -> int:
+        """Erase a conversation through the bot channel; the number of events deleted."""
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/asisten/erase",
+            json={"sender": sender},
+            headers=self.rasa_auth,
+            timeout=10,
+        )
+        response.raise_for_status()
+        return int(response.json()["erased_events"])
 
 
 REDIS_URL = "redis://127.0.0.1:6379/2"

@@ -144,7 +144,9 @@ def test_a_garbage_update_does_not_kill_the_bot(stack: Stack, applicant: Applica
 
 def test_rasa_is_reachable_only_with_the_token(stack: Stack) -> None:
     assert httpx.get(f"{stack.rasa_url}/status", timeout=5).status_code == 401
-    ok = httpx.get(
+    query = httpx.get(
         f"{stack.rasa_url}/status", params={"token": stack.config.rasa_token}, timeout=5
     )
+    assert query.status_code == 401  # a query token would end up in access logs
+    ok = httpx.get(f"{stack.rasa_url}/status", headers=stack.rasa_auth, timeout=5)
     assert ok.status_code == 200

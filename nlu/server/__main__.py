@@ -1,0 +1,147 @@
+"""``python -m nlu.server``: the Rasa server, as ``rasa run --enable-api`` but locked down.
+
+Differences from ``rasa run``: the token comes from ``RASA_TOKEN`` / ``RASA_TOKEN_FILE`` (never
+argv, which every local user can read in ``ps``); only the bot channel may be configured; the
+HTTP API sits behind :mod:`nlu.server.gate`; a retention task prunes old tracker events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from functools import partial
+
+logger = logging.getLogger("nlu.server")
+
+CHANNEL_PATH = "nlu.server.channel.BotChannel"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Where the model and configuration are and where to listen (no secrets here)."""
+    parser = argparse.ArgumentParser(prog="python -m nlu.server", description=__doc__)
+    parser.add_argument("--model", required=True, help="trained model archive")
+    parser.add_argument("--endpoints", default=None, help="endpoints.yml")
+    parser.add_argument("--credentials", required=True, help="credentials.yml (bot channel)")
+    parser.add_argument("--interface", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5005)
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+    )
+    return parser.parse_args(argv)
+
+
+def check_credentials(path: str) -> None:
+    """Only the bot channel may be enabled: any other channel would bypass the token."""
+    import rasa.shared.utils.io
+
+    channels = rasa.shared.utils.io.read_config_file(path) or {}
+    others = sorted(name for name in channels if name != CHANNEL_PATH)
+    if CHANNEL_PATH not in channels or others:
+        raise SystemExit(
+            f"{path} must enable exactly one channel, {CHANNEL_PATH} "
+            f"(found: {', '.join(sorted(channels)) or 'none'})"
+        )
+
+
+def configure_logging(level_name: str) -> None:
+    """Rasa's own logging set-up, as ``rasa.__main__`` does it."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.io import configure_colored_logging
+    from rasa.utils.log_utils import configure_structlog
+
+    level = logging.getLevelName(level_name)
+    configure_logging_and_warnings(level, None, warn_only_once=True, filter_repeated_logs=True)
+    configure_colored_logging(level_name)
+    configure_structlog(level)
+    logging.getLogger("nlu").setLevel(level)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build Rasa's app with ``configure_app``, add the gate and retention, then serve it."""
+    args = parse_args(argv)
+    from nlu.server.tokens import MissingSecret, read_secret, require_secret
+
+    try:
+        token = require_secret("RASA_TOKEN")
+    except MissingSecret as exc:
+        print(f"nlu.server: {exc}", file=sys.stderr)
+        return 2
+    from nlu.server.retention import install_retention, retention_days_from_env
+
+    try:
+        retention_days = retention_days_from_env()
+    except ValueError as exc:
+        print(f"nlu.server: {exc}", file=sys.stderr)
+        return 2
+    check_credentials(args.credentials)
+    # endpoints.yml names the action server's token as ${ACTION_SERVER_TOKEN}; Rasa expands it
+    # from this process's environment, so a token kept in a file is loaded there first.
+    if not os.environ.get("ACTION_SERVER_TOKEN"):
+        try:
+            action_token = read_secret("ACTION_SERVER_TOKEN")
+        except MissingSecret as exc:
+            print(f"nlu.server: {exc}", file=sys.stderr)
+            return 2
+        if action_token:
+            os.environ["ACTION_SERVER_TOKEN"] = action_token
+    configure_logging(args.log_level)
+
+    import rasa.core.utils
+    import rasa.telemetry
+    import rasa.utils.common
+    import rasa.utils.tensorflow.environment as tf_env
+    from rasa.core.run import (
+        close_resources,
+        configure_app,
+        create_http_input_channels,
+        load_agent_on_start,
+    )
+    from rasa.core.utils import AvailableEndpoints
+
+    from nlu.server.gate import install_api_gate
+
+    tf_env.setup_tf_environment()
+    sys.path.insert(1, os.getcwd())  # custom NLU components, as `rasa` does
+    rasa.telemetry.initialize_telemetry()  # honours RASA_TELEMETRY_ENABLED=false
+
+    endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
+    input_channels = create_http_input_channels(None, args.credentials)
+    # The API is enabled without Rasa's auth_token: the gate checks a bearer header instead of
+    # a query parameter and serves only an allow-list.
+    app = configure_app(
+        input_channels,
+        cors=None,
+        auth_token=None,
+        enable_api=True,
+        port=args.port,
+        endpoints=endpoints,
+    )
+    install_api_gate(app, token)
+    app.register_listener(
+        partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
+    )
+    install_retention(app, retention_days)
+    app.register_listener(close_resources, "after_server_stop")
+    workers = rasa.core.utils.number_of_sanic_workers(endpoints.lock_store)
+    rasa.utils.common.update_sanic_log_level()
+    logger.info(
+        "Starting Rasa server on http://%s:%d (bot channel, gated API, retention %g days)",
+        args.interface,
+        args.port,
+        retention_days,
+    )
+    app.run(
+        host=args.interface,
+        port=args.port,
+        backlog=int(os.environ.get("SANIC_BACKLOG", "100")),
+        workers=workers,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
