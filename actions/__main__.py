@@ -20,7 +20,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu.server.tokens import MissingSecret, bearer_matches, require_secret
+from core.secrets import MissingSecret, bearer_matches, require_secret
 
 logger = logging.getLogger(__name__)
 

@@ -63,7 +63,7 @@ def configure_logging(level_name: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Build Rasa's app with ``configure_app``, add the gate and retention, then serve it."""
     args = parse_args(argv)
-    from nlu.server.tokens import MissingSecret, read_secret, require_secret
+    from core.secrets import MissingSecret, read_secret, require_secret
 
     try:
         token = require_secret("RASA_TOKEN")

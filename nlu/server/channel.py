@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu.server.tokens import MissingSecret, bearer_matches, require_secret
+from core.secrets import MissingSecret, bearer_matches, require_secret
 from nlu.server.trackers import erase_conversation
 
 logger = logging.getLogger(__name__)

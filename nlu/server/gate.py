@@ -11,8 +11,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from core.secrets import bearer_matches
 from nlu.server.channel import BotChannel, unauthorized
-from nlu.server.tokens import bearer_matches
 
 # (method, route pattern as Sanic's router names it) of the API routes that are served.
 ALLOWED_API_ROUTES: frozenset[tuple[str, str]] = frozenset(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -80,17 +82,21 @@ def tracker_database() -> Iterator[str]:
         yield url.replace("postgresql+psycopg://", "postgresql://")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) -> Iterator[Stack]:
-    """Start every process once for the whole e2e session (PostgreSQL tracker, Redis locks)."""
+# Generous enough for tests that chat quickly, low enough for the flood test to meet the limit.
+E2E_BOT_ENV = {"LOG_LEVEL": "INFO", "FLOOD_BURST": "15"}
+
+
+@contextlib.contextmanager
+def running_stack(root: Path, tracker_store_url: str, **overrides: Any) -> Iterator[Stack]:
+    """Start every process on free ports under ``root``; stop them all afterwards."""
     if not MODEL.exists():
         pytest.fail("no trained model: run the tests through `make test`")
-    root = tmp_path_factory.mktemp("stack")
     config = StackConfig.on_free_ports(
         root,
         redis_url=REDIS_URL,
-        tracker_store_url=tracker_database,
-        bot_env={"LOG_LEVEL": "INFO"},
+        tracker_store_url=tracker_store_url,
+        bot_env=dict(E2E_BOT_ENV),
+        **overrides,
     )
     services = build_stack(config)
     started: list[Service] = []
@@ -104,6 +110,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) -> It
         sim.close()
     finally:
         stop_all(started, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, tracker_database: str) -> Iterator[Stack]:
+    """Start every process once for the whole e2e session (PostgreSQL tracker, Redis locks).
+
+    A module that stops or restarts processes uses its own ``running_stack`` instead, so no test
+    depends on the order in which modules run.
+    """
+    with running_stack(tmp_path_factory.mktemp("stack"), tracker_database) as running:
+        yield running
 
 
 @pytest.fixture

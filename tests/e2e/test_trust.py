@@ -86,3 +86,15 @@ def test_a_flood_from_one_user_does_not_delay_another(stack: Stack) -> None:
     greetings = [r for r in replies if r.text.startswith("Halo")]
     # the burst, plus what the bucket refilled (20 a minute) while the flood lasted
     assert 1 <= len(greetings) <= burst + 10, len(greetings)
+
+
+def test_lupakan_leaves_no_trace_of_the_conversation_in_the_tracker_store(
+    stack: Stack, applicant: Applicant
+) -> None:
+    applicant.say("halo")
+    applicant.say("syarat ikut prakerja apa aja")
+    me = sender(stack, applicant)
+    assert any(row.startswith(me) for row in stack.tracker_rows())
+    text = all_text(applicant.say("/lupakan"))
+    assert "riwayat percakapanmu dengan asisten" in text and "catatan" in text, text
+    assert not any(row.startswith(me) for row in stack.tracker_rows())

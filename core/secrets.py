@@ -1,4 +1,4 @@
-"""Reading the internal tokens from the environment or a file, never from the command line."""
+"""Internal tokens, read from the environment or a file (never argv), checked as bearer headers."""
 
 from __future__ import annotations
 
