@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -30,6 +31,10 @@ logger = logging.getLogger(__name__)
 # Long messages keep their beginning (context) and their end (usually the question).
 MAX_FORWARDED_CHARS = 2000
 TYPING_REFRESH_SECONDS = 4.5
+
+# Sentence boundaries: end punctuation followed by white space, or line breaks (never the dots
+# inside "Rp3.500.000").
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 
 FollowUp = Callable[[], Awaitable[None]]
 # An effect applies a custom payload's state change and may return what to send after the text.
@@ -53,10 +58,24 @@ def text_for_nlu(text: str, limit: int = MAX_FORWARDED_CHARS) -> str:
     text = unicodedata.normalize("NFKC", text).strip()
     while text.startswith("/"):
         text = text.lstrip("/").strip()
+    text = _without_repeats(text)
     if len(text) <= limit:
         return text
     half = (limit - 3) // 2
     return f"{text[:half].rstrip()} … {text[-half:].lstrip()}"
+
+
+def _without_repeats(text: str) -> str:
+    """Drop sentences that repeat the one before them (pasted or stuck-key text drowns the NLU)."""
+    kept: list[str] = []
+    previous = None
+    for sentence in _SENTENCE_BREAK.split(text):
+        key = " ".join(sentence.lower().split()).rstrip(".!? ")
+        if not key or key == previous:
+            continue
+        kept.append(sentence.strip())
+        previous = key
+    return " ".join(kept) if kept else text
 
 
 async def converse(

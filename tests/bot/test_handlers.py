@@ -145,6 +145,17 @@ def test_text_for_nlu_never_starts_with_intent_syntax(typed: str) -> None:
     assert "status_verified" in text_for_nlu(typed)
 
 
+def test_text_for_nlu_drops_repeated_sentences_and_keeps_head_and_tail() -> None:
+    question = "syarat daftar prakerja apa saja?"
+    assert text_for_nlu("saya mau tanya. " * 300 + question) == f"saya mau tanya. {question}"
+    assert text_for_nlu("Halo min!\nHalo min!\ngelombang brp?") == "Halo min! gelombang brp?"
+    assert text_for_nlu("Rp1.000.000 atau Rp600.000.000?") == "Rp1.000.000 atau Rp600.000.000?"
+    varied = " ".join(f"kalimat nomor {i}." for i in range(500)) + " " + question
+    shortened = text_for_nlu(varied)
+    assert len(shortened) <= 2000 and shortened.endswith(question)
+    assert shortened.startswith("kalimat nomor 0.")
+
+
 def test_slash_intents_typed_by_users_never_reach_rasa_as_intents(
     bot: RunningBot, rasa: Any, person: Applicant
 ) -> None:

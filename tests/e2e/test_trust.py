@@ -61,6 +61,14 @@ def test_typed_internal_intents_are_ordinary_text(stack: Stack, applicant: Appli
 
 def test_a_flood_from_one_user_does_not_delay_another(stack: Stack) -> None:
     flooder, other = stack.applicant("Banjir"), stack.applicant("Tenang")
+
+    def answer_time() -> float:
+        began = time.monotonic()
+        replies = other.say("halo", settle=0.3)
+        assert replies and replies[0].text.startswith("Halo"), all_text(replies)
+        return time.monotonic() - began - 0.3
+
+    baseline = min(answer_time() for _ in range(3))  # this machine, now, without a flood
     first = flooder.send("halo")
 
     def flood() -> None:
@@ -72,13 +80,11 @@ def test_a_flood_from_one_user_does_not_delay_another(stack: Stack) -> None:
     latencies = []
     try:
         while thread.is_alive() or not latencies:
-            began = time.monotonic()
-            replies = other.say("halo", settle=0.3)
-            latencies.append(time.monotonic() - began - 0.3)
-            assert replies and replies[0].text.startswith("Halo"), all_text(replies)
+            latencies.append(answer_time())
     finally:
         thread.join()
-    assert max(latencies) < 2.0, latencies
+    # "not delayed beyond a second or two": measured against the same answer without the flood
+    assert max(latencies) - baseline < 1.5, (baseline, latencies)
     burst = int(stack.config.bot_env.get("FLOOD_BURST", "5"))
     replies = flooder.wait_replies(first, count=2, timeout=30, settle=3.0)
     notices = [r for r in replies if r.text == texts.SLOW_DOWN]
