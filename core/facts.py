@@ -89,7 +89,6 @@ _ALL: tuple[Fact, ...] = (
     Fact("bansos_lain.semi_bansos", "tidak boleh ikut", SEMI, ("S7", "S50")),
     # ---- registration and account -------------------------------------------------------------
     Fact("digit.nik", "16 digit", ALL_YEARS, ("S29", "S31"), value=16),
-    Fact("digit.kk", "16 digit", ALL_YEARS, ("S29", "S31"), value=16),
     Fact("digit.kartu", "16 digit", ALL_YEARS, ("S40",), value=16),
     Fact("otp.login_digit", "6 digit", "login OTP (help centre, undated)", ("S19",), value=6),
     Fact("otp.login_kirim_ulang", "5 kali", "login OTP only", ("S19",), value=5),
