@@ -9,7 +9,7 @@ from tests.e2e.applicant import Applicant, all_text
 def test_requirements_hedge_past_recipients(applicant: Applicant) -> None:
     replies = applicant.say("syarat ikut prakerja apa aja gan")
     answer = all_text(replies)
-    assert text("usia") in answer and f"({text('periode.normal')})" in answer
+    assert text("usia") in answer and f"skema normal, {text('periode.normal')}" in answer
     assert "Belum pernah menerima Kartu Prakerja" not in answer  # no longer a certain rule
     assert text("penerima_lama") in answer and "belum ada penegasan resmi" in answer
     assert text("url.bantuan") in answer
