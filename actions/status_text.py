@@ -29,6 +29,8 @@ from actions.texts import (
     B_SURVEY,
     Button,
 )
+from core import facts
+from core.facts import SEMI_BANSOS, text
 from core.formatting import (
     add_working_days,
     format_date,
@@ -41,14 +43,19 @@ from core.program_api import ApplicantStatus, Insentif, Pelatihan
 
 Lines = list[str]
 
-INSENTIF_PASCA_DEFAULT = 600_000
-INSENTIF_SURVEI_DEFAULT = 50_000
-
-PENGADUAN = "Formulir Pengaduan di bantuan.prakerja.go.id/hc/id/requests/new"
+# Every programme fact below comes from core/facts.py; tests/core/test_facts_guard.py fails on a
+# number, amount, URL or contact typed into this module's texts.
+SITUS = text("url.situs")
+DASHBOARD = text("url.dashboard")
+INFO_EMAIL = text("email.info")
+INSTAGRAM = text("instagram")
+PENGADUAN = f"Formulir Pengaduan di {text('url.pengaduan')}"
 DUKCAPIL = (
-    "Dukcapil: telepon 1500-537, WhatsApp 08118005373, "
-    "atau email callcenter@dukcapil.kemendagri.go.id"
+    f"Dukcapil: telepon {text('dukcapil.telepon')}, WhatsApp {text('dukcapil.whatsapp')}, "
+    f"atau email {text('dukcapil.email')}"
 )
+NORMAL_YEARS = text("periode.normal")
+SEMI_YEARS = text("periode.semi_bansos")
 
 LABELS: dict[str, str] = {
     "BELUM_PUNYA_AKUN": "Belum terdaftar",
@@ -116,30 +123,33 @@ REASONS: dict[str, Reason] = {
         can_retry=False,
     ),
     "KK_SUDAH_2_PENERIMA": Reason(
-        "Dalam satu Kartu Keluarga sudah ada 2 penerima Kartu Prakerja (batas maksimal 2).",
-        f"Jika data KK-mu sudah berubah, pastikan datanya diperbarui di {DUKCAPIL}.",
+        f"Dalam satu Kartu Keluarga sudah ada {text('kk.maks')} Kartu Prakerja, batas "
+        "maksimalnya.",
+        f"Jika menurutmu data ini keliru, ajukan lewat {PENGADUAN}.",
         can_retry=False,
     ),
     "PERNAH_MENERIMA": Reason(
-        "NIK kamu sudah pernah menerima Kartu Prakerja. Penerima sebelumnya tidak bisa "
-        "dipilih lagi.",
-        f"Jika kamu merasa belum pernah menerima, ajukan lewat {PENGADUAN}.",
+        "NIK kamu tercatat sudah pernah menerima Kartu Prakerja.",
+        "Apakah penerima lama bisa ikut lagi di skema normal belum ada penegasan resmi. Jika "
+        f"kamu merasa belum pernah menerima, ajukan lewat {PENGADUAN}.",
         can_retry=False,
     ),
     "PENERIMA_BANSOS_LAIN": Reason(
-        "Kamu tercatat sebagai penerima bantuan sosial lain (aturan tahun 2020–2022).",
-        "Cek data DTKS di dtks.kemensos.go.id atau lapor.go.id. Sejak 2023 penerima bansos "
-        "lain boleh ikut Kartu Prakerja.",
+        f"Kamu tercatat sebagai penerima bantuan sosial lain (aturan tahun {SEMI_YEARS}).",
+        f"Cek data DTKS di {text('dtks.url')} atau {text('lapor.url')}. Di skema normal "
+        f"({NORMAL_YEARS}) penerima bansos lain {text('bansos_lain.normal')} Kartu Prakerja.",
     ),
     "USIA_TIDAK_MEMENUHI": Reason(
-        "Usiamu di luar batas 18–64 tahun.",
+        f"Usiamu di luar batas {text('usia')}.",
         f"Jika tanggal lahirmu tercatat salah, perbaiki di {DUKCAPIL}.",
         can_retry=False,
     ),
     "TERDAFTAR_LEMBAGA_LAIN": Reason(
-        "NIK kamu terdaftar sebagai penerima program lembaga lain (BSU atau BPUM).",
-        "Cek status BSU di bsu.kemnaker.go.id atau telepon 1500-630, dan BPUM di "
-        "eform.bri.co.id/bpum.",
+        "NIK kamu tercatat sebagai penerima program lembaga lain (BSU atau BPUM). Aturan ini "
+        f"berlaku di skema semi-bansos ({SEMI_YEARS}); di skema normal ({NORMAL_YEARS}) "
+        f"penerima bantuan lain {text('bansos_lain.normal')}.",
+        f"Cek status BSU di {text('bsu.url')} atau telepon {text('bsu.telepon')}, dan BPUM di "
+        f"{text('bpum.url')}.",
     ),
     "LAINNYA": Reason(
         "Kamu belum memenuhi ketentuan program.",
@@ -177,7 +187,7 @@ def deadline_line(batas: date, today: date) -> str:
     if days > 1:
         return f"Sisa {days} hari lagi untuk membeli pelatihan pertama (batas {when})."
     if days == 1:
-        return f"Sisa 1 hari lagi untuk membeli pelatihan pertama (batas besok, {when})."
+        return f"Sisa {days} hari lagi untuk membeli pelatihan pertama (batas besok, {when})."
     if days == 0:
         return f"Hari ini batas terakhir membeli pelatihan pertama ({when}). Segera beli hari ini!"
     return (
@@ -197,9 +207,27 @@ def _pasca(s: ApplicantStatus) -> Insentif | None:
     return next((i for i in s.insentif if i.jenis == "PASCA_PELATIHAN"), None)
 
 
-def _pasca_amount(s: ApplicantStatus) -> str:
+def pasca_amount(s: ApplicantStatus) -> str:
+    """The post-training incentive for this applicant: the API's amount, else the scheme's."""
     found = _pasca(s)
-    return format_rupiah_short(found.nominal if found else INSENTIF_PASCA_DEFAULT)
+    if found:
+        return format_rupiah_short(found.nominal)
+    if s.skema == SEMI_BANSOS:
+        monthly = text("insentif_pasca.semi_bansos")
+        return f"{monthly} selama {text('insentif_bulan.semi_bansos')}"
+    scheme = facts.for_scheme("insentif_pasca", s.skema)
+    return scheme.text if scheme else ""
+
+
+def _insentif(s: ApplicantStatus) -> str:
+    """'insentif Rp600 ribu', or just 'insentif' when the scheme is unknown."""
+    amount = pasca_amount(s)
+    return f"insentif {amount}" if amount else "insentif"
+
+
+def _cap(words: str) -> str:
+    """First letter upper case, the rest untouched (str.capitalize would lower 'Rp')."""
+    return words[:1].upper() + words[1:]
 
 
 def _training_name(p: Pelatihan | None) -> str:
@@ -209,7 +237,7 @@ def _training_name(p: Pelatihan | None) -> str:
 def _belum_punya_akun(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
     return [
         "Kamu belum punya akun Kartu Prakerja. Langkah daftarnya:",
-        '• Buka www.prakerja.go.id, klik "Daftar", lalu verifikasi email.',
+        f'• Buka {SITUS}, klik "Daftar", lalu verifikasi email.',
         "• Verifikasi NIK, nomor KK, dan tanggal lahir (harus sama dengan data Dukcapil).",
         "• Lengkapi data diri, unggah foto e-KTP asli, lalu verifikasi wajah.",
         "• Verifikasi nomor HP dengan OTP SMS dan isi pernyataan pendaftar.",
@@ -224,7 +252,7 @@ def _pendaftaran_belum_lengkap(s: ApplicantStatus, today: date) -> tuple[Lines, 
     if step:
         lines.append(f"Langkah berikutnya: {step}.")
     lines += [
-        "Lanjutkan di dashboard.prakerja.go.id. Setelah semua langkah dan TKD selesai, kamu "
+        f"Lanjutkan di {DASHBOARD}. Setelah semua langkah dan TKD selesai, kamu "
         "bisa gabung gelombang.",
     ]
     return lines, [B_REGISTRATION, B_BASIC_TEST, B_SCHEDULE]
@@ -241,7 +269,7 @@ def _siap_gabung(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
 def _gelombang_belum_dibuka(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
     return [
         "Akunmu sudah siap, tapi saat ini belum ada gelombang yang bisa kamu ikuti.",
-        "Pantau pengumuman di Instagram @prakerja.go.id dan dashboard. Begitu dibuka, klik "
+        f"Pantau pengumuman di Instagram {INSTAGRAM} dan dashboard. Begitu dibuka, klik "
         '"Gabung Gelombang".',
     ], [B_SCHEDULE, B_JOIN]
 
@@ -319,7 +347,7 @@ def _lolos_belum_beli(s: ApplicantStatus, today: date) -> tuple[Lines, list[Butt
         "Langkahnya:",
         "• Tonton video singkat di dashboard dan sambungkan rekening/e-wallet.",
         '• Pilih pelatihan di platform digital resmi, bayar dengan metode "Kartu Prakerja", '
-        "lalu masukkan nomor kartu 16 digit dan kode OTP.",
+        f"lalu masukkan nomor kartu {text('digit.kartu')} dan kode OTP.",
         "• Jangan bagikan nomor kartu atau kode OTP kepada siapa pun.",
     ]
     return lines, [B_BUY, B_DEADLINE, B_LINK]
@@ -338,7 +366,7 @@ def _dicabut(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
         "Akibatnya saldo pelatihan hangus, tidak ada insentif, dan kamu tidak bisa ikut Kartu "
         "Prakerja lagi.",
         "Jika kamu yakin sudah membeli pelatihan sebelum batas, siapkan bukti pembeliannya lalu "
-        f"isi {PENGADUAN} atau email info@prakerja.go.id.",
+        f"isi {PENGADUAN} atau email {INFO_EMAIL}.",
     ]
     return lines, [B_DEADLINE, B_CONTACT]
 
@@ -355,12 +383,12 @@ def _pelatihan_berjalan(s: ApplicantStatus, today: date) -> tuple[Lines, list[Bu
     mode_tip = {
         "WEBINAR": "Ikuti semua sesi webinar; verifikasi wajah dilakukan sebelum setiap sesi.",
         "SPL": "Selesaikan semua materi; verifikasi wajah dilakukan setiap hari.",
-        "LURING": "Hadiri semua sesi tatap muka sampai selesai.",
+        "LURING": "Ikuti sesi tatap muka sesuai jadwal lembaga pelatihan sampai selesai.",
     }
     lines.append(mode_tip.get(p.mode if p else "", "Ikuti semua sesi sampai selesai."))
     lines.append(
         "Setelah selesai, sertifikat muncul di dashboard. Lalu beri rating & ulasan supaya "
-        f"insentif {_pasca_amount(s)} bisa dijadwalkan."
+        f"{_insentif(s)} bisa dijadwalkan."
     )
     buttons = [B_CERTIFICATE, B_BENEFITS]
     if not s.rekening or s.rekening.status != "TERSAMBUNG":
@@ -373,12 +401,14 @@ def _menunggu_sertifikat(s: ApplicantStatus, today: date) -> tuple[Lines, list[B
     done = f" pada {format_date(p.selesai_pada)}" if p and p.selesai_pada else ""
     lines = [
         f"Pelatihan {_training_name(p)} sudah selesai{done}. Sertifikat biasanya muncul di "
-        "dashboard sekitar 1 hari kerja setelah platform mengirim laporan."
+        f"dashboard {text('sertifikat.terbit')} setelah platform mengirim laporan."
     ]
-    if p and p.selesai_pada and working_days_between(p.selesai_pada, today) > 2:
+    # one working day of slack past the usual time before sending the applicant elsewhere
+    late = facts.value("sertifikat.terbit") + 1
+    if p and p.selesai_pada and working_days_between(p.selesai_pada, today) > late:
         lines.append(
-            f"Sudah lebih dari 2 hari kerja. Hubungi layanan pelanggan {p.platform} atau lembaga "
-            "pelatihannya; jika belum beres, email info@prakerja.go.id."
+            f"Sudah lewat dari perkiraan itu. Hubungi layanan pelanggan {p.platform} atau lembaga "
+            f"pelatihannya; jika belum beres, email {INFO_EMAIL}."
         )
     lines.append("Setelah sertifikat terbit, beri rating & ulasan agar insentif dijadwalkan.")
     return lines, [B_CERTIFICATE, B_CONTACT]
@@ -389,20 +419,22 @@ def _menunggu_ulasan(s: ApplicantStatus, today: date) -> tuple[Lines, list[Butto
     lines = [
         f"Sertifikat pelatihan {_training_name(p)} sudah terbit. Satu langkah lagi: beri rating "
         "& ulasan untuk pelatihan ini di dashboard Prakerja.",
-        f"Tanpa rating & ulasan, insentif {_pasca_amount(s)} tidak akan dijadwalkan.",
+        f"Tanpa rating & ulasan, {_insentif(s)} tidak akan dijadwalkan.",
     ]
     buttons = [B_INCENTIVE_DELAY]
     if not s.rekening or s.rekening.status != "TERSAMBUNG":
         lines.append("Pastikan juga rekening/e-wallet kamu sudah tersambung.")
         buttons.append(B_LINK)
-    lines.append("Setelah ulasan diisi, jadwal insentif biasanya muncul dalam 1×24 jam.")
+    lines.append(
+        f"Setelah ulasan diisi, jadwal insentif biasanya muncul dalam {text('insentif.sinkron')}."
+    )
     return lines, buttons
 
 
 def _menunggu_rekening(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
     lines = [
-        "Pelatihanmu sudah selesai dan ulasan sudah diisi. Insentif "
-        f"{_pasca_amount(s)} menunggu rekening atau e-wallet yang tersambung dan tervalidasi."
+        f"Pelatihanmu sudah selesai dan ulasan sudah diisi. {_cap(_insentif(s))} "
+        "menunggu rekening atau e-wallet yang tersambung dan tervalidasi."
     ]
     r = s.rekening
     if r and r.status == "GAGAL_VALIDASI":
@@ -415,24 +447,25 @@ def _menunggu_rekening(s: ApplicantStatus, today: date) -> tuple[Lines, list[But
 
 def _insentif_dijadwalkan(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
     i = _pasca(s)
-    amount = _pasca_amount(s)
+    incentive = _cap(_insentif(s))
     scheduled = i.dijadwalkan_pada if i else None
+    window, most = text("insentif.cair"), facts.value("insentif.cair")
     if scheduled:
-        latest = add_working_days(scheduled, 5)
+        latest = add_working_days(scheduled, most)
         lines = [
-            f"Insentif {amount} kamu sudah dijadwalkan pada {format_date(scheduled)}.",
-            "Dana biasanya masuk 3–5 hari kerja setelah jadwal muncul, jadi paling lambat sekitar "
+            f"{incentive} kamu sudah dijadwalkan pada {format_date(scheduled)}.",
+            f"Dana biasanya masuk {window} setelah jadwal muncul, jadi paling lambat sekitar "
             f"{format_date(latest)} (belum termasuk hari libur).",
         ]
         if today > latest:
             lines.append(
-                "Sudah lewat 5 hari kerja. Cek status di dashboard dan pastikan rekeningmu aktif; "
-                f"jika belum masuk juga, isi {PENGADUAN}."
+                f"Sudah lewat {most} hari kerja. Cek status di dashboard dan pastikan rekeningmu "
+                f"aktif; jika belum masuk juga, isi {PENGADUAN}."
             )
     else:
         lines = [
-            f"Insentif {amount} kamu sudah dijadwalkan. Dana biasanya masuk 3–5 hari kerja "
-            "setelah jadwal muncul di dashboard."
+            f"{incentive} kamu sudah dijadwalkan. Dana biasanya masuk {window} setelah jadwal "
+            "muncul di dashboard."
         ]
     provider = s.rekening.penyedia if s.rekening and s.rekening.penyedia else "rekening/e-wallet"
     lines.append(f"Pastikan {provider} kamu tetap aktif sampai dana masuk.")
@@ -441,8 +474,8 @@ def _insentif_dijadwalkan(s: ApplicantStatus, today: date) -> tuple[Lines, list[
 
 def _insentif_gagal(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
     failed = next((i for i in s.insentif if i.status == "GAGAL"), None)
-    amount = format_rupiah_short(failed.nominal) if failed else _pasca_amount(s)
-    lines = [f"Pembayaran insentif {amount} gagal."]
+    what = f"insentif {format_rupiah_short(failed.nominal)}" if failed else _insentif(s)
+    lines = [f"Pembayaran {what} gagal."]
     if failed and failed.gagal_alasan:
         lines.append(f"Alasan: {failed.gagal_alasan}")
     lines += [
@@ -458,16 +491,20 @@ def _insentif_gagal(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button
 def _survei_tersedia(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
     sv = next((x for x in s.survei if x.status == "TERSEDIA"), None)
     nomor = f" ke-{sv.nomor}" if sv else ""
-    survey_pay = next(
-        (i.nominal for i in s.insentif if i.jenis.startswith("SURVEI")), INSENTIF_SURVEI_DEFAULT
+    paid_per_survey = next((i.nominal for i in s.insentif if i.jenis.startswith("SURVEI")), None)
+    per_scheme = facts.for_scheme("survei_nominal", s.skema)
+    survey_pay = (
+        format_rupiah_short(paid_per_survey)
+        if paid_per_survey is not None
+        else (per_scheme.text if per_scheme else "")
     )
     line = f"Survei evaluasi{nomor} sudah tersedia di dashboard."
     if sv and sv.batas_isi:
         line += f" Isi sebelum {format_date(sv.batas_isi)}"
     else:
         line += " Isi segera"
-    line += f" untuk insentif {format_rupiah_short(survey_pay)}."
-    lines = [line, "Jawabanmu tidak memengaruhi pembayaran insentif."]
+    line += f" untuk insentif {survey_pay}." if survey_pay else " untuk insentif survei."
+    lines = [line, "Insentif survei dibayar setelah survei selesai diisi."]
     paid = sum(i.nominal for i in s.insentif if i.status == "BERHASIL")
     if paid:
         lines.append(f"Insentif yang sudah dibayarkan: {format_rupiah(paid)}.")
@@ -481,8 +518,9 @@ def _selesai(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
         lines.append(f"Total insentif yang sudah dibayarkan: {format_rupiah(paid)}.")
     if s.kartu and s.kartu.saldo_sisa > 0:
         lines.append(
-            f"Sisa saldo pelatihan {format_rupiah_short(s.kartu.saldo_sisa)} masih bisa dipakai "
-            "membeli pelatihan lain, tapi tanpa insentif tambahan."
+            f"Sisa saldo pelatihan {format_rupiah_short(s.kartu.saldo_sisa)} bisa dipakai membeli "
+            "pelatihan lain (tanpa insentif tambahan), tapi batas waktunya belum dikonfirmasi. "
+            "Cek di dashboard sebelum membeli."
         )
     lines.append("Terima kasih sudah ikut Kartu Prakerja. Semoga sukses!")
     return lines, [B_CERTIFICATE, B_BUY]
@@ -496,7 +534,7 @@ def _diblokir(s: ApplicantStatus, today: date) -> tuple[Lines, list[Button]]:
         "memakai jasa joki, atau gagal verifikasi.",
         "Untuk mengajukan keberatan:",
         f"• Isi {PENGADUAN} dan lampirkan foto e-KTP dan KK asli, atau",
-        '• Kirim email ke info@prakerja.go.id dengan subjek "Akun Terblokir".',
+        f'• Kirim email ke {INFO_EMAIL} dengan subjek "Akun Terblokir".',
         "Jangan percaya pihak yang menawarkan jasa buka blokir berbayar.",
     ]
     return lines, [B_BLOCKED, B_HUMAN]
@@ -535,7 +573,7 @@ def explain_status(status: ApplicantStatus, today: date) -> tuple[str, list[Butt
     if handler is None:
         # A code newer than this bot: say so rather than guess.
         lines = [
-            "Saya belum bisa menjelaskan status ini. Cek detailnya di dashboard.prakerja.go.id, "
+            f"Saya belum bisa menjelaskan status ini. Cek detailnya di {DASHBOARD}, "
             f"atau isi {PENGADUAN}."
         ]
         buttons = [B_STATUS_MEANING, B_CONTACT]

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from core.facts import text
+
+# Programme facts (URLs, digit counts) come from core/facts.py; tests/core/test_facts_guard.py
+# fails on a number or URL typed into these texts. Format placeholders ({name}) stay as they are.
+_SITUS = text("url.situs")
+_DASHBOARD = text("url.dashboard")
+_BANTUAN = text("url.bantuan")
+_NIK_DIGITS = text("digit.nik")
+
 START = (
     "Halo{name}! 👋 Saya <b>Asisten Prakerja</b>, asisten virtual untuk pertanyaan seputar "
     "Kartu Prakerja.\n\n"
@@ -15,7 +24,7 @@ START = (
     "• kabar gelombang baru lewat langganan\n\n"
     "Tulis saja pertanyaanmu dengan bahasa sehari-hari, misalnya: "
     '<i>"gelombang brp yg lg buka?"</i>\n\n'
-    "Ingat: pendaftaran resmi hanya di www.prakerja.go.id. Jangan pernah memberikan kode OTP, "
+    f"Ingat: pendaftaran resmi hanya di {_SITUS}. Jangan pernah memberikan kode OTP, "
     "kata sandi, atau nomor Kartu Prakerja kepada siapa pun."
 )
 
@@ -32,7 +41,7 @@ HELP = (
     "/lupakan – hapus verifikasi status dari bot ini\n"
     "/privasi – cara bot ini menjaga datamu\n\n"
     "Saya asisten tidak resmi yang menjawab dari informasi publik. Untuk urusan akun yang tidak "
-    "bisa saya bantu, gunakan Formulir Pengaduan di bantuan.prakerja.go.id."
+    f"bisa saya bantu, gunakan Formulir Pengaduan di {_BANTUAN}."
 )
 
 PRIVACY = (
@@ -63,12 +72,12 @@ TOPIC_BUTTONS = (
 RASA_DOWN = (
     "Maaf, asisten sedang mengalami gangguan sehingga belum bisa menjawab. 🙏\n"
     "Silakan coba lagi beberapa saat lagi. Informasi resmi tetap bisa dilihat di "
-    "www.prakerja.go.id."
+    f"{_SITUS}."
 )
 
 NO_ANSWER = (
     "Maaf, saya belum bisa menjawab itu sekarang. 🙏 Coba tanyakan dengan kalimat lain atau coba "
-    "lagi sebentar lagi. Informasi resmi ada di www.prakerja.go.id."
+    f"lagi sebentar lagi. Informasi resmi ada di {_SITUS}."
 )
 
 UNEXPECTED_ERROR = (
@@ -179,12 +188,13 @@ ASK_CONTACT = (
     "Untuk cek status, saya perlu memastikan ini benar kamu. 🔒\n\n"
     "1. Tekan tombol <b>📱 Bagikan nomor HP saya</b> di bawah. Nomornya harus sama dengan nomor "
     "HP di akun Prakerja-mu.\n"
-    "2. Setelah itu, ketik 16 digit NIK sesuai e-KTP.\n\n"
+    f"2. Setelah itu, ketik {_NIK_DIGITS} NIK sesuai e-KTP.\n\n"
     "NIK dan nomor HP hanya dipakai untuk mencocokkan data, tidak disimpan."
 )
 ASK_NIK = (
-    "Terima kasih, nomor HP sudah saya terima. Sekarang ketik <b>16 digit NIK</b> sesuai e-KTP "
-    "(boleh pakai spasi). Ketik <i>batal</i> untuk membatalkan."
+    "Terima kasih, nomor HP sudah saya terima. Sekarang ketik "
+    f"<b>{_NIK_DIGITS} NIK</b> sesuai e-KTP (boleh pakai spasi). Ketik <i>batal</i> untuk "
+    "membatalkan."
 )
 NOT_OWN_CONTACT = (
     "Maaf, saya hanya bisa memakai nomor HP milik akun Telegram-mu sendiri, yang dibagikan lewat "
@@ -192,27 +202,30 @@ NOT_OWN_CONTACT = (
     "bisa dipakai."
 )
 NOT_INDONESIAN_PHONE = (
-    "Nomor HP ini bukan nomor Indonesia (+62). Cek status hanya bisa dengan nomor HP yang "
-    "terdaftar di akun Prakerja."
+    "Maaf, saya hanya bisa mencocokkan nomor HP Indonesia, dan nomor ini bukan nomor Indonesia. "
+    f"Status kepesertaanmu tetap bisa dilihat langsung di {_DASHBOARD}."
 )
 TYPE_NOT_SHARE = (
     "Nomor HP tidak bisa diketik manual. Tekan tombol <b>📱 Bagikan nomor HP saya</b>, "
     "atau ketik <i>batal</i>."
 )
-BAD_NIK = "{problem} Coba ketik lagi 16 digit NIK sesuai e-KTP, atau ketik <i>batal</i>."
+BAD_NIK = (
+    "{problem} Coba ketik lagi " + _NIK_DIGITS + " NIK sesuai e-KTP, atau ketik <i>batal</i>."
+)
 NO_MATCH = (
     "Maaf, data yang kamu masukkan tidak cocok dengan data pendaftar Prakerja. Periksa lagi NIK "
     "sesuai e-KTP dan pastikan nomor HP Telegram-mu sama dengan nomor di akun Prakerja. "
-    "Sisa percobaan: {left} kali dalam 24 jam."
+    "Sisa percobaan: {left} kali."
 )
 TOO_MANY = (
     "Demi keamanan, cek status dari akun Telegram ini dikunci sementara karena sudah {limit} kali "
-    "gagal dalam 24 jam. Silakan coba lagi setelah {when}. Status juga bisa dilihat langsung di "
-    "dashboard.prakerja.go.id."
+    "gagal. Silakan coba lagi setelah {when}. Status juga bisa dilihat langsung di "
+    + _DASHBOARD
+    + "."
 )
 API_DOWN = (
     "Maaf, layanan data Prakerja sedang tidak bisa dihubungi, jadi status belum bisa dicek. 🙏 "
-    "Coba lagi beberapa saat lagi dengan /status, atau lihat langsung di dashboard.prakerja.go.id."
+    f"Coba lagi beberapa saat lagi dengan /status, atau lihat langsung di {_DASHBOARD}."
 )
 CONTACT_FIRST = (
     "Sebelum NIK, bagikan dulu nomor HP-mu lewat tombol <b>📱 Bagikan nomor HP saya</b> di bawah, "

@@ -6,6 +6,8 @@ export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 
 model=models/prakerja.tar.gz
 stamp=models/.fingerprint
+# domain.yml is rendered from domain.template.yml and core/facts.py (docs/facts.md)
+.venvs/bot/bin/python -m ops.render_domain
 fingerprint="$(find nlu domain.yml config.yml requirements/engine.txt -path nlu/server -prune -o -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 

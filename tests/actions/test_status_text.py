@@ -139,3 +139,72 @@ def test_selesai_totals() -> None:
     text, _ = explain_status(make("SELESAI"), TODAY)
     assert "Rp700.000" in text
     assert re.search(r"Data per \w+, \d+ \w+ \d{4} pukul \d\d\.\d\d WIB\.", text)
+
+
+# --- facts by scheme and year (core/facts.py) ---------------------------------------------
+
+
+def test_terdaftar_lembaga_lain_is_dated_to_the_semi_bansos_years() -> None:
+    text, buttons = explain_status(make("TIDAK_LOLOS", alasan="TERDAFTAR_LEMBAGA_LAIN"), TODAY)
+    assert "BSU atau BPUM" in text
+    # the exclusion held in 2020–2022 only; skema normal lets other-aid recipients join
+    assert "semi-bansos (2020–2022)" in text
+    assert "skema normal (2023–2024) penerima bantuan lain boleh ikut" in text
+    assert "bsu.kemnaker.go.id" in text and "1500-630" in text and "eform.bri.co.id/bpum" in text
+    assert REASONS["TERDAFTAR_LEMBAGA_LAIN"].can_retry and "akun yang sama" in text
+    assert "/ask_batch_schedule" in {b["payload"] for b in buttons}
+
+
+def test_both_other_aid_reasons_name_the_years() -> None:
+    for kode in ("PENERIMA_BANSOS_LAIN", "TERDAFTAR_LEMBAGA_LAIN"):
+        reason = REASONS[kode]
+        assert "2020–2022" in reason.why and "2023–2024" in f"{reason.why} {reason.fix}", kode
+        assert "Sejak 2023" not in f"{reason.why} {reason.fix}", kode
+
+
+def _without_incentive_records(code: str, skema: str) -> ApplicantStatus:
+    """A status whose post-training incentive the API has not listed yet."""
+    status = make(code)
+    return replace(
+        status, skema=skema, insentif=[i for i in status.insentif if i.jenis != "PASCA_PELATIHAN"]
+    )
+
+
+@pytest.mark.parametrize("code", ["PELATIHAN_BERJALAN", "MENUNGGU_ULASAN", "MENUNGGU_REKENING"])
+def test_incentive_amount_follows_the_scheme(code: str) -> None:
+    normal = explain_status(_without_incentive_records(code, "SKEMA_NORMAL"), TODAY)[0]
+    semi = explain_status(_without_incentive_records(code, "SEMI_BANSOS"), TODAY)[0]
+    unknown = explain_status(_without_incentive_records(code, "SKEMA_BARU"), TODAY)[0]
+    assert re.search(r"[Ii]nsentif Rp600 ribu (bisa|tidak|menunggu)", normal), normal
+    assert "/bulan" not in normal
+    assert "Rp600 ribu/bulan selama 4 bulan" in semi
+    # a scheme this bot does not know gets no amount rather than a guessed one
+    assert "Rp600" not in unknown and "insentif" in unknown.lower()
+
+
+def test_incentive_amount_from_the_api_wins_over_the_scheme() -> None:
+    status = make("INSENTIF_DIJADWALKAN")
+    pasca = [
+        replace(i, nominal=750_000) if i.jenis == "PASCA_PELATIHAN" else i for i in status.insentif
+    ]
+    text, _ = explain_status(replace(status, skema="SEMI_BANSOS", insentif=pasca), TODAY)
+    assert "Insentif Rp750 ribu kamu sudah dijadwalkan" in text
+    assert "Rp600" not in text
+
+
+def test_survey_amount_follows_the_scheme_when_the_api_has_none() -> None:
+    status = replace(make("SURVEI_TERSEDIA"), insentif=[])
+    assert "untuk insentif Rp50 ribu" in explain_status(status, TODAY)[0]
+    unknown = explain_status(replace(status, skema="SKEMA_BARU"), TODAY)[0]
+    assert "untuk insentif survei." in unknown and "Rp50" not in unknown
+
+
+def test_leftover_balance_is_hedged() -> None:
+    text, _ = explain_status(make("SELESAI"), TODAY)
+    if "Sisa saldo" in text:
+        assert "belum dikonfirmasi" in text and "dashboard" in text
+    status = make("SELESAI")
+    assert status.kartu is not None
+    kartu = replace(status.kartu, saldo_sisa=500_000)
+    text, _ = explain_status(replace(status, kartu=kartu), TODAY)
+    assert "Sisa saldo pelatihan Rp500 ribu" in text and "belum dikonfirmasi" in text
