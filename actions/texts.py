@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from core.facts import text
+
 Button = dict[str, str]
 
 
@@ -54,7 +56,7 @@ EXPIRED_TEXT = (
 )
 STATUS_UNAVAILABLE_TEXT = (
     "Maaf, data status belum bisa saya ambil sekarang. Coba lagi beberapa menit lagi, ya. "
-    "Kamu juga bisa cek langsung di dashboard.prakerja.go.id."
+    f"Kamu juga bisa cek langsung di {text('url.dashboard')}."
 )
 STATUS_RATE_LIMITED_TEXT = (
     "Maaf, sedang banyak permintaan sehingga status belum bisa saya ambil. "
@@ -63,7 +65,7 @@ STATUS_RATE_LIMITED_TEXT = (
 
 # --- action_answer_batch_schedule --------------------------------------------------------------
 
-OFFICIAL_CHANNELS = "Instagram @prakerja.go.id dan www.prakerja.go.id"
+OFFICIAL_CHANNELS = f"Instagram {text('instagram')} dan {text('url.situs')}"
 SCHEDULE_NOT_FCFS = (
     "Ingat, seleksi dilakukan sistem setelah gelombang ditutup, bukan siapa cepat dia dapat. "
     "Yang belum lolos cukup gabung gelombang berikutnya dengan akun yang sama."
@@ -74,7 +76,7 @@ SCHEDULE_UNAVAILABLE_TEXT = (
 )
 SCHEDULE_OPEN = "Gelombang {nomor} sedang dibuka sampai {ditutup}."
 SCHEDULE_HOW_TO_JOIN = (
-    'Caranya: masuk ke dashboard.prakerja.go.id, klik "Gabung Gelombang", lalu '
+    f'Caranya: masuk ke {text("url.dashboard")}, klik "Gabung Gelombang", lalu '
     '"Ya, Gabung". Pastikan pendaftaran dan Tes Kemampuan Dasar sudah selesai.'
 )
 SCHEDULE_UPCOMING = (
@@ -90,7 +92,9 @@ SCHEDULE_NONE_ANNOUNCED = (
     "Belum ada jadwal gelombang baru yang diumumkan. Pantau pengumuman resminya di "
     f"{OFFICIAL_CHANNELS}."
 )
-SCHEDULE_NEXT = "Gelombang berikutnya ({nomor}) dijadwalkan dibuka {dibuka}."
+SCHEDULE_NEXT = (
+    "Gelombang berikutnya ({nomor}) dijadwalkan dibuka {dibuka}. " + SCHEDULE_MAY_CHANGE
+)
 
 # --- action_clarify_intent ---------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ INTENT_LABELS: dict[str, str] = {
     "ask_survey": "Survei evaluasi",
     "ask_certificate": "Sertifikat pelatihan",
     "ask_official_contact": "Kontak resmi & penipuan",
+    "ask_program_status": "Status program Prakerja",
     "problem_email_verification": "Email verifikasi",
     "problem_otp": "Kode OTP",
     "problem_nik_kk": "Masalah NIK/KK",
