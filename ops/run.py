@@ -184,10 +184,6 @@ def main() -> int:
         return 1
     try:
         config, generated = config_from_env()
-        refused = refusal(config)
-        if refused:
-            print(refused, file=sys.stderr)
-            return 1
         log_format = (os.environ.get("LOG_FORMAT") or "text").strip().lower()
         config.log_format = log_format
         services = build_stack(config)
@@ -195,6 +191,10 @@ def main() -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr, flush=True)
         return EXIT_INVALID_SETTINGS
+    refused = refusal(config)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 1
     configure_logging(config, log_format)
     started: list[Service] = []
     try:
