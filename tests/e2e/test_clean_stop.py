@@ -132,7 +132,7 @@ def test_sigterm_in_polling_mode_answers_every_accepted_update_once(own_stack: S
     )
     assert result["answered_by_exit"] == IN_FLIGHT  # all answered before the bot exited
     assert result["lost"] == 0
-    assert result["exit_seconds"] < 10  # type: ignore[operator]
+    assert result["exit_seconds"] < 20  # type: ignore[operator]  # systemd TimeoutStopSec
 
 
 def test_kill_9_in_polling_mode_loses_what_was_fetched_and_unanswered(own_stack: Stack) -> None:
