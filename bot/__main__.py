@@ -8,30 +8,32 @@ import sys
 from urllib.parse import urlsplit
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.db.database import upgrade
 from bot.handlers import ALLOWED_UPDATES
-from core.redaction import install_log_redaction
+from bot.logs import configure_logging, describe_settings
+from bot.startup import EXIT_INVALID_SETTINGS, SettingsError, check_settings, load_settings
 
-
-def configure_logging(level: str) -> None:
-    """Log to stderr with identifiers redacted; httpx would log URLs that contain the token."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
-    install_log_redaction()  # after basicConfig, so the new handler gets the filter too
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+logger = logging.getLogger("bot")
 
 
 def main() -> None:
-    """Apply migrations, then poll (or serve the webhook) until SIGINT/SIGTERM."""
-    settings = Settings()
-    configure_logging(settings.log_level)
-    if settings.telegram_bot_token is None:
-        logging.getLogger(__name__).error(
-            "TELEGRAM_BOT_TOKEN is not set; use `make run` to start the local sandbox instead"
-        )
-        sys.exit(2)
+    """Check the settings, apply migrations, then poll (or serve the webhook) until stopped.
+
+    On SIGINT/SIGTERM python-telegram-bot stops fetching, confirms what it fetched, finishes
+    every update already accepted (each gets its answer) and only then exits.
+    """
+    try:
+        settings = load_settings()
+        configure_logging(settings)
+        if settings.telegram_bot_token is None:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set; use `make run` to start the local sandbox instead."
+            )
+        check_settings(settings)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr, flush=True)
+        sys.exit(EXIT_INVALID_SETTINGS)
+    logger.info("settings: %s", describe_settings(settings))
     upgrade(settings.effective_database_url)
     application = build_application(settings)
     if settings.telegram_webhook_url:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# What BotFather issues: the bot's numeric id, a colon, then letters, digits, ``_`` and ``-``.
+TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{10,}$")
 
 
 class Settings(BaseSettings):
@@ -51,8 +55,40 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=5, ge=1)
     flood_max_pending: int = Field(default=5, ge=1)
 
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # text: one readable line per record; json: one JSON object per line (for log shippers).
+    log_format: Literal["text", "json"] = "text"
+    # Unset: logs go to stderr only (systemd's journal, or `make run`, which writes the files).
+    log_dir: Path | None = None
+    log_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    log_backup_count: int = Field(default=5, ge=0)
     bot_ready_file: Path | None = None
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuse a token that cannot be one (a typo would otherwise fail only at getMe)."""
+        if value is not None and not TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("it must look like 123456789:AAE… (the bot id, a colon, the secret)")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        """Accept ``debug`` as well as ``DEBUG``."""
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        """Accept ``JSON`` as well as ``json``."""
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_dir", "database_url", "bot_ready_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable means unset (``make run`` clears LOG_DIR for the bot)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def effective_database_url(self) -> str:

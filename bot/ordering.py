@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Coroutine
 from typing import Any
 
@@ -16,6 +17,22 @@ from bot import texts
 from bot.flood import FloodGate
 
 logger = logging.getLogger(__name__)
+update_log = logging.getLogger("bot.updates")
+
+
+async def _timed(update: object, coroutine: Awaitable[Any], began: float) -> None:
+    """Await the update's handling; log its id and latency (since ``began``) once done."""
+    try:
+        await coroutine
+    finally:
+        if isinstance(update, Update):
+            latency_ms = round((time.monotonic() - began) * 1000)
+            update_log.info(
+                "update %s handled in %d ms",
+                update.update_id,
+                latency_ms,
+                extra={"update_id": update.update_id, "latency_ms": latency_ms},
+            )
 
 
 def update_key(update: object) -> int | None:
@@ -60,10 +77,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update after earlier updates of the same user have finished."""
+        began = time.monotonic()  # latency includes waiting behind the user's earlier updates
         key = update_key(update)
         if key is None:
             async with self._slots:
-                await coroutine
+                await _timed(update, coroutine, began)
             return
         if self._flood is not None and is_from_person(update):
             if not self._flood.admit(key, self._waiters.get(key, 0)):
@@ -76,7 +94,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiters[key] = self._waiters.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                await _timed(update, coroutine, began)
         finally:
             self._waiters[key] -= 1
             if self._waiters[key] == 0:  # forget idle users so the maps stay small

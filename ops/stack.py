@@ -43,6 +43,7 @@ class StackConfig:
     actions_program_api_timeout: float = 2.5
     model: Path = MODEL
     bot_env: dict[str, str] = field(default_factory=dict)
+    log_format: str = "text"  # LOG_FORMAT: the supervisor writes every child's log in it
 
     @classmethod
     def on_free_ports(cls, root: Path, **overrides: object) -> StackConfig:
@@ -263,9 +264,16 @@ def build_stack(config: StackConfig) -> list[Service]:
                 "PROGRAM_API_TOKEN": config.program_api_token,
                 "DATA_DIR": str(config.data_dir),
                 "BOT_READY_FILE": str(ready_file),
+                # The supervisor writes (and rotates) the bot's log file from its output.
+                "LOG_DIR": "",
+                "LOG_FORMAT": config.log_format,
                 **config.bot_env,
             },
             startup_timeout=60,
+            # The emulator forgets chats and update ids when it restarts: the bot restarts too.
+            requires=("telegram-emulator",) if config.uses_emulator else (),
         )
     )
+    for service in services:
+        service.log_format = config.log_format
     return services

@@ -9,4 +9,4 @@ collect_ignore: list = []
 if importlib.util.find_spec("rasa_sdk") is None:
     collect_ignore.extend(["actions", "engine"])
 else:
-    collect_ignore.extend(["bot", "e2e", "sandbox"])
+    collect_ignore.extend(["bot", "e2e", "ops", "sandbox"])
