@@ -10,7 +10,6 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
-import os
 import traceback
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
 from actions.texts import ACTION_FAILED_TEXT, Button
+from core.env import env_seconds
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +31,7 @@ DEFAULT_ACTION_DEADLINE = 8.0
 
 def action_deadline() -> float:
     """Seconds one action may take: ACTION_DEADLINE if it is a positive number, else 8."""
-    raw = os.environ.get(ACTION_DEADLINE_ENV)
-    if raw is None or not raw.strip():
-        return DEFAULT_ACTION_DEADLINE
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0:  # also rejects NaN
-        log.warning(
-            "%s=%r is not a positive number of seconds; using %s",
-            ACTION_DEADLINE_ENV,
-            raw,
-            DEFAULT_ACTION_DEADLINE,
-        )
-        return DEFAULT_ACTION_DEADLINE
-    return value
+    return env_seconds(ACTION_DEADLINE_ENV, DEFAULT_ACTION_DEADLINE)
 
 
 def _where(exc: BaseException) -> str:

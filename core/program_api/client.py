@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from core.env import env_seconds
 from core.identifiers import is_valid_nik, is_valid_phone, mask_ref
 from core.program_api.errors import (
     ApplicantNotFound,
@@ -163,21 +164,6 @@ def _program_api_errors_only(
     return wrapper
 
 
-def _env_seconds(name: str, default: float) -> float:
-    """A positive number of seconds from the environment, else `default`."""
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0:  # also rejects NaN
-        log.warning("%s=%r is not a positive number of seconds; using %s", name, raw, default)
-        return default
-    return value
-
-
 class ProgramAPI:
     """Async Program API client: a total deadline per call, GET retries, a cache and a breaker."""
 
@@ -219,8 +205,8 @@ class ProgramAPI:
         return cls(
             os.environ.get("PROGRAM_API_URL", DEFAULT_URL),
             os.environ.get("PROGRAM_API_TOKEN", DEFAULT_TOKEN),
-            timeout=_env_seconds("PROGRAM_API_TIMEOUT", DEFAULT_TIMEOUT),
-            deadline=_env_seconds("PROGRAM_API_DEADLINE", DEFAULT_DEADLINE),
+            timeout=env_seconds("PROGRAM_API_TIMEOUT", DEFAULT_TIMEOUT),
+            deadline=env_seconds("PROGRAM_API_DEADLINE", DEFAULT_DEADLINE),
             **kwargs,
         )
 

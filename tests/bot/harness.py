@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,16 +26,10 @@ from bot.rasa_client import RasaClient
 from bot.services import SERVICES_KEY, Services
 from sandbox.telegram import create_app
 from sandbox.telegram.emulator import make_server
+from tests.emulator import free_port, serve_in_thread
 
 TOKEN = "123456:HANDLER-tests"
 Answer = list[dict[str, Any]]
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -100,13 +93,7 @@ def serve_emulator() -> tuple[str, uvicorn.Server, threading.Thread]:
     """The Bot API emulator on a free port, in a background thread."""
     port = free_port()
     server = make_server(create_app(callback_ttl=5), "127.0.0.1", port)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("emulator did not start")
-        time.sleep(0.02)
+    thread = serve_in_thread(server)
     return f"http://127.0.0.1:{port}", server, thread
 
 

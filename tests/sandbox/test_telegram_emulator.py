@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -31,26 +29,11 @@ from sandbox.telegram import create_app
 from sandbox.telegram.emulator import make_server
 from sandbox.telegram.html_check import EntityParseError, parse_html
 from sandbox.telegram.markdown_check import parse_markdown_v2
+from tests.emulator import free_port as _free_port
+from tests.emulator import serve_in_thread as _serve_in_thread
 
 TOKEN = "123456:TEST-token_abc"
 USER = 987654321
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve_in_thread(server: uvicorn.Server) -> threading.Thread:
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    return thread
 
 
 @pytest.fixture(scope="module")
