@@ -7,16 +7,10 @@ import logging
 from telegram import Bot, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 
+from bot import texts
 from bot.handlers.commands import MENU
 
 logger = logging.getLogger(__name__)
-
-DESCRIPTION = (
-    "Asisten Prakerja menjawab pertanyaan seputar Kartu Prakerja: jadwal gelombang, syarat, cara "
-    "daftar, insentif, pelatihan, dan status kepesertaan. Asisten tidak resmi; pendaftaran hanya "
-    "di www.prakerja.go.id."
-)
-SHORT_DESCRIPTION = "Tanya jawab Kartu Prakerja: gelombang, syarat, daftar, insentif, status."
 
 
 async def publish_menu(bot: Bot) -> None:
@@ -24,8 +18,8 @@ async def publish_menu(bot: Bot) -> None:
     try:
         await bot.set_my_commands(MENU)
         await bot.set_my_commands(MENU, scope=BotCommandScopeAllPrivateChats())
-        await bot.set_my_description(DESCRIPTION)
-        await bot.set_my_short_description(SHORT_DESCRIPTION)
+        await bot.set_my_description(texts.BOT_DESCRIPTION)
+        await bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION)
     except TelegramError:
         # A menu that could not be set must not keep the assistant from answering.
         logger.warning("could not publish the command menu", exc_info=True)

@@ -233,3 +233,22 @@ CONTACT_FIRST = (
 )
 CANCELLED = "Oke, cek status dibatalkan. Ada lagi yang bisa saya bantu?"
 EXPIRED = "Waktu verifikasi habis. Ketik /status untuk mengulang."
+
+# --- the command menu and the bot's profile (published at start-up) -------------------------
+
+MENU_COMMANDS = (
+    ("start", "Mulai dan lihat topik populer"),
+    ("bantuan", "Apa saja yang bisa dibantu"),
+    ("status", "Cek status kepesertaan (perlu verifikasi)"),
+    ("langganan", "Kabari saya saat gelombang baru dibuka"),
+    ("berhenti", "Berhenti langganan kabar gelombang"),
+    ("lupakan", "Hapus verifikasi dan riwayat percakapan"),
+    ("privasi", "Cara bot ini menjaga datamu"),
+)
+BOT_DESCRIPTION = (
+    "Asisten Prakerja menjawab pertanyaan seputar Kartu Prakerja: jadwal gelombang, syarat, cara "
+    "daftar, insentif, pelatihan, dan status kepesertaan. Asisten tidak resmi; pendaftaran hanya "
+    f"di {_SITUS}."
+)
+BOT_SHORT_DESCRIPTION = "Tanya jawab Kartu Prakerja: gelombang, syarat, daftar, insentif, status."
+CONTACT_PLACEHOLDER = "Bagikan nomor HP untuk cek status"

@@ -79,12 +79,4 @@ COMMANDS: dict[str, Callback] = {
 }
 
 # The menu shown by Telegram (set with setMyCommands at start-up).
-MENU = [
-    BotCommand("start", "Mulai dan lihat topik populer"),
-    BotCommand("bantuan", "Apa saja yang bisa dibantu"),
-    BotCommand("status", "Cek status kepesertaan (perlu verifikasi)"),
-    BotCommand("langganan", "Kabari saya saat gelombang baru dibuka"),
-    BotCommand("berhenti", "Berhenti langganan kabar gelombang"),
-    BotCommand("lupakan", "Hapus verifikasi status dari bot ini"),
-    BotCommand("privasi", "Cara bot ini menjaga datamu"),
-]
+MENU = [BotCommand(name, description) for name, description in texts.MENU_COMMANDS]

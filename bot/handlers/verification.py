@@ -92,7 +92,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ],
         resize_keyboard=True,
         one_time_keyboard=True,
-        input_field_placeholder="Bagikan nomor HP untuk cek status",
+        input_field_placeholder=texts.CONTACT_PLACEHOLDER,
     )
     await context.bot.send_message(
         chat.id, texts.ASK_CONTACT, parse_mode="HTML", reply_markup=keyboard
