@@ -7,6 +7,8 @@ import secrets
 import sys
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from bot.app import build_application
 from bot.config import Settings
 from bot.db.database import upgrade
@@ -25,7 +27,17 @@ def configure_logging(level: str) -> None:
 
 def main() -> None:
     """Apply migrations, then poll (or serve the webhook) until SIGINT/SIGTERM."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # One sentence per bad setting, naming the variable, instead of a traceback.
+        for error in exc.errors():
+            message = str(error.get("msg", "")).removeprefix("Value error, ")
+            if not any(str(part).upper() in message for part in error.get("loc", ())):
+                name = "_".join(str(part) for part in error.get("loc", ())).upper()
+                message = f"{name}: {message}"
+            print(f"Configuration error: {message}.", file=sys.stderr)
+        sys.exit(2)
     configure_logging(settings.log_level)
     if settings.telegram_bot_token is None:
         logging.getLogger(__name__).error(

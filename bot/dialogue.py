@@ -12,6 +12,7 @@ import contextlib
 import logging
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -32,9 +33,19 @@ MAX_FORWARDED_CHARS = 2000
 TYPING_REFRESH_SECONDS = 4.5
 
 FollowUp = Callable[[], Awaitable[None]]
-# An effect applies a custom payload's state change and may return what to send after the text.
+
+
+@dataclass(frozen=True)
+class Instead:
+    """An effect's follow-up that replaces the text of the Rasa message carrying the payload."""
+
+    send: FollowUp
+
+
+# An effect applies a custom payload's state change and may return what to send after the text
+# (or, wrapped in ``Instead``, in place of that message's text).
 CustomEffect = Callable[
-    [Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Awaitable[FollowUp | None]
+    [Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Awaitable[FollowUp | Instead | None]
 ]
 
 
@@ -103,7 +114,8 @@ async def deliver(
         return
     services = get_services(context)
     follow_ups: list[FollowUp] = []
-    for answer in answers:
+    replaced: set[int] = set()
+    for index, answer in enumerate(answers):
         if answer.custom is None:
             continue
         kind = answer.custom.get("type")
@@ -117,9 +129,13 @@ async def deliver(
             logger.exception("custom payload %r failed (update %s)", kind, update.update_id)
             await context.bot.send_message(chat.id, texts.UNEXPECTED_ERROR)
             return
-        if follow_up is not None:
+        if isinstance(follow_up, Instead):
+            replaced.add(index)
+            follow_ups.append(follow_up.send)
+        elif follow_up is not None:
             follow_ups.append(follow_up)
-    for outgoing in render(answers, services.payloads):
+    kept = [answer for index, answer in enumerate(answers) if index not in replaced]
+    for outgoing in render(kept, services.payloads):
         await send(context, chat.id, outgoing)
     for follow_up in follow_ups:
         await follow_up()

@@ -87,4 +87,6 @@ MENU = [
     BotCommand("berhenti", "Berhenti langganan kabar gelombang"),
     BotCommand("lupakan", "Hapus verifikasi status dari bot ini"),
     BotCommand("privasi", "Cara bot ini menjaga datamu"),
+    BotCommand("petugas", "Bicara dengan petugas"),
+    BotCommand("selesai", "Akhiri percakapan dengan petugas"),
 ]
