@@ -37,13 +37,17 @@ FollowUp = Callable[[], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Instead:
-    """An effect's follow-up that replaces the text of the Rasa message carrying the payload."""
+    """An effect's follow-up sent instead of Rasa's messages of this turn.
+
+    Rasa's channel sends an utterance's text and its custom payload as separate messages, so
+    the replacement covers the whole answer (e.g. the official channels once a ticket opened).
+    """
 
     send: FollowUp
 
 
 # An effect applies a custom payload's state change and may return what to send after the text
-# (or, wrapped in ``Instead``, in place of that message's text).
+# (or, wrapped in ``Instead``, in place of Rasa's text).
 CustomEffect = Callable[
     [Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Awaitable[FollowUp | Instead | None]
 ]
@@ -114,8 +118,8 @@ async def deliver(
         return
     services = get_services(context)
     follow_ups: list[FollowUp] = []
-    replaced: set[int] = set()
-    for index, answer in enumerate(answers):
+    replaced = False
+    for answer in answers:
         if answer.custom is None:
             continue
         kind = answer.custom.get("type")
@@ -130,12 +134,11 @@ async def deliver(
             await context.bot.send_message(chat.id, texts.UNEXPECTED_ERROR)
             return
         if isinstance(follow_up, Instead):
-            replaced.add(index)
+            replaced = True
             follow_ups.append(follow_up.send)
         elif follow_up is not None:
             follow_ups.append(follow_up)
-    kept = [answer for index, answer in enumerate(answers) if index not in replaced]
-    for outgoing in render(kept, services.payloads):
+    for outgoing in render([] if replaced else answers, services.payloads):
         await send(context, chat.id, outgoing)
     for follow_up in follow_ups:
         await follow_up()

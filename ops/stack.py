@@ -13,6 +13,9 @@ import httpx
 from ops.services import BOT_PYTHON, ENGINE_BIN, REPO, Service, file_exists, http_ok
 
 SANDBOX_BOT_TOKEN = "1000000001:SANDBOX-local-token"  # accepted by the local Bot API emulator
+# The emulator's demo staff forum (`--staff-group`) and its owner, Rina, as the operator.
+SANDBOX_STAFF_CHAT_ID = "-1001000000001"
+SANDBOX_ADMIN_USER_IDS = "500000001"
 MODEL = REPO / "models" / "prakerja.tar.gz"
 
 
@@ -185,6 +188,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                     host,
                     "--port",
                     str(config.chat_port),
+                    "--staff-group",
                 ],
                 healthy=http_ok(f"http://{host}:{config.chat_port}/healthz"),
                 log_path=config.log_dir / "telegram-emulator.log",
@@ -246,8 +250,13 @@ def build_stack(config: StackConfig) -> list[Service]:
     ready_file.unlink(missing_ok=True)
     telegram_token = config.telegram_bot_token or SANDBOX_BOT_TOKEN
     base_url = config.telegram_base_url
+    sandbox_staff: dict[str, str] = {}
     if config.uses_emulator:
         base_url = f"http://{host}:{config.chat_port}/bot"
+        sandbox_staff = {
+            "STAFF_CHAT_ID": SANDBOX_STAFF_CHAT_ID,
+            "ADMIN_USER_IDS": SANDBOX_ADMIN_USER_IDS,
+        }
     services.append(
         Service(
             name="bot",
@@ -263,6 +272,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                 "PROGRAM_API_TOKEN": config.program_api_token,
                 "DATA_DIR": str(config.data_dir),
                 "BOT_READY_FILE": str(ready_file),
+                **sandbox_staff,
                 **config.bot_env,
             },
             startup_timeout=60,
