@@ -28,6 +28,16 @@ PYTHON = sys.executable
 STAFF = 500000001
 
 
+def letters(number: int) -> str:
+    """A number written in letters (digits would be masked as identifiers on the way)."""
+    out = ""
+    while True:
+        number, digit = divmod(number, 26)
+        out = chr(ord("a") + digit) + out
+        if not number:
+            return out
+
+
 def wait_http(url: str, timeout: float = 30) -> None:
     """Wait until ``url`` answers."""
     deadline = time.monotonic() + timeout
@@ -100,7 +110,7 @@ def main() -> None:
         "DATA_DIR": str(root / "data"),
         "BOT_READY_FILE": str(ready),
         "FLOOD_BURST": "50",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "ERROR",
     }
     bot = None
     try:
@@ -146,14 +156,14 @@ def main() -> None:
             round_no = 0
             while time.monotonic() < stop_at:
                 began = time.monotonic()
-                ping = f"ping-{user}-{round_no}"
+                ping = f"ping {letters(user)} {letters(round_no)}"
                 sent = client.post(
                     "/sim/updates/message", json={"user_id": user, "text": ping}
                 ).json()
                 thread = threads[user]
                 ok = topic_wait(client, thread, 0, ping, 180)
                 if ok:
-                    pong = f"pong-{user}-{round_no}"
+                    pong = f"pong {letters(user)} {letters(round_no)}"
                     client.post(
                         f"/sim/groups/{SANDBOX_STAFF_CHAT_ID}/messages",
                         json={"user_id": STAFF, "message_thread_id": thread, "text": pong},
