@@ -17,6 +17,8 @@ from bot.db.models import utcnow
 from bot.flood import FloodGate
 from bot.handlers import register_handlers
 from bot.handlers.custom import CUSTOM_EFFECTS
+from bot.handlers.handoff import start_handoff
+from bot.handlers.staff import register_handoff
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient
 from bot.rendering import PayloadStore
@@ -66,6 +68,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             application.job_queue.run_repeating(
                 purge_expired_records, interval=RETENTION_JOB_INTERVAL, first=5
             )
+        await start_handoff(application)
         await publish_menu(application.bot)
         if settings.bot_ready_file is not None:
             settings.bot_ready_file.parent.mkdir(parents=True, exist_ok=True)
@@ -100,12 +103,15 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     builder = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(PerUserUpdateProcessor(64, flood=flood))
+        .concurrent_updates(
+            PerUserUpdateProcessor(64, flood=flood, exempt_chats=frozenset(settings.staff_chat_id))
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     application = builder.build()
     register_handlers(application)
+    register_handoff(application, settings)
     return application
 
 

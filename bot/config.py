@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.staff_hours import StaffHours
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # What BotFather issues: the bot's numeric id, a colon, then letters, digits, ``_`` and ``-``.
@@ -55,6 +57,13 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=5, ge=1)
     flood_max_pending: int = Field(default=5, ge=1)
 
+    # Hand-off to staff: forum supergroup(s) where tickets get a topic each; unset = no hand-off.
+    staff_chat_id: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Operators (hand-off statistics, broadcasts).
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    staff_hours: str = "Mon-Fri 08:00-16:00"  # WIB
+    ticket_sla_minutes: float = Field(default=15.0, gt=0)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # text: one readable line per record; json: one JSON object per line (for log shippers).
     log_format: Literal["text", "json"] = "text"
@@ -89,6 +98,40 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """An empty variable means unset (``make run`` clears LOG_DIR for the bot)."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("staff_chat_id", "admin_user_ids", mode="before")
+    @classmethod
+    def _comma_separated_ints(cls, value: Any, info: Any) -> Any:
+        """Read ``-100123,-100456`` (or a list) as integers; anything else is a clear error."""
+        name = str(info.field_name).upper()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return [value]
+        if isinstance(value, str):
+            value = [part for part in (p.strip() for p in value.split(",")) if part]
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"{name} must be a comma-separated list of numbers")
+        numbers = []
+        for item in value:
+            try:
+                numbers.append(int(item))
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"{name} must be a comma-separated list of numbers, but {str(item)!r} "
+                    "is not a number"
+                ) from None
+        return numbers
+
+    @field_validator("staff_hours")
+    @classmethod
+    def _valid_staff_hours(cls, value: str) -> str:
+        """STAFF_HOURS must parse, e.g. ``Mon-Fri 08:00-16:00``."""
+        StaffHours.parse(value)
+        return value
+
+    @property
+    def parsed_staff_hours(self) -> StaffHours:
+        """STAFF_HOURS as a schedule (WIB)."""
+        return StaffHours.parse(self.staff_hours)
 
     @property
     def effective_database_url(self) -> str:

@@ -13,6 +13,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -37,9 +38,23 @@ TYPING_REFRESH_SECONDS = 4.5
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 
 FollowUp = Callable[[], Awaitable[None]]
-# An effect applies a custom payload's state change and may return what to send after the text.
+
+
+@dataclass(frozen=True)
+class Instead:
+    """An effect's follow-up sent instead of Rasa's messages of this turn.
+
+    Rasa's channel sends an utterance's text and its custom payload as separate messages, so
+    the replacement covers the whole answer (e.g. the official channels once a ticket opened).
+    """
+
+    send: FollowUp
+
+
+# An effect applies a custom payload's state change and may return what to send after the text
+# (or, wrapped in ``Instead``, in place of Rasa's text).
 CustomEffect = Callable[
-    [Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Awaitable[FollowUp | None]
+    [Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Awaitable[FollowUp | Instead | None]
 ]
 
 
@@ -122,6 +137,7 @@ async def deliver(
         return
     services = get_services(context)
     follow_ups: list[FollowUp] = []
+    replaced = False
     for answer in answers:
         if answer.custom is None:
             continue
@@ -136,9 +152,12 @@ async def deliver(
             logger.exception("custom payload %r failed (update %s)", kind, update.update_id)
             await context.bot.send_message(chat.id, texts.UNEXPECTED_ERROR)
             return
-        if follow_up is not None:
+        if isinstance(follow_up, Instead):
+            replaced = True
+            follow_ups.append(follow_up.send)
+        elif follow_up is not None:
             follow_ups.append(follow_up)
-    for outgoing in render(answers, services.payloads):
+    for outgoing in render([] if replaced else answers, services.payloads):
         await send(context, chat.id, outgoing)
     for follow_up in follow_ups:
         await follow_up()

@@ -67,12 +67,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         max_concurrent_updates: int = 64,
         max_waiting_updates: int = 4096,
         flood: FloodGate | None = None,
+        exempt_chats: frozenset[int] = frozenset(),
     ) -> None:
         super().__init__(max_waiting_updates)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiters: dict[int, int] = {}
         self._flood = flood
+        # Staff groups: staff answer many tickets quickly and are not throttled like applicants.
+        self._exempt_chats = exempt_chats
         self._notices: set[asyncio.Task[None]] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -83,7 +86,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             async with self._slots:
                 await _timed(update, coroutine, began)
             return
-        if self._flood is not None and is_from_person(update):
+        if self._flood is not None and is_from_person(update) and not self._is_exempt(update):
             if not self._flood.admit(key, self._waiters.get(key, 0)):
                 if isinstance(coroutine, Coroutine):
                     coroutine.close()  # refused before it started: nothing to undo
@@ -100,6 +103,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             if self._waiters[key] == 0:  # forget idle users so the maps stay small
                 del self._waiters[key]
                 del self._locks[key]
+
+    def _is_exempt(self, update: object) -> bool:
+        """Updates from the staff groups skip flood control."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        return chat is not None and chat.id in self._exempt_chats
 
     def _warn(self, update: object) -> None:
         """Tell a flooding user once, without holding up the updates of anyone else."""

@@ -121,6 +121,40 @@ class RasaClient:
             raise RasaUnavailable("Rasa answered erase without an event count")
         return erased
 
+    async def get_tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's tracker (events included) from Rasa's HTTP API."""
+        try:
+            response = await self._http.get(f"/conversations/{sender}/tracker")
+            response.raise_for_status()
+            data = response.json()
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable("Rasa did not answer in time") from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(f"Rasa tracker request failed: {type(exc).__name__}") from exc
+        if not isinstance(data, dict):
+            raise RasaUnavailable("Rasa answered the tracker with something not an object")
+        return data
+
+    async def _append_event(self, sender: str, event: str) -> None:
+        """Append one ``pause``/``resume`` event to the conversation's tracker."""
+        try:
+            response = await self._http.post(
+                f"/conversations/{sender}/tracker/events", json={"event": event}
+            )
+            response.raise_for_status()
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable("Rasa did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa {event} failed: {type(exc).__name__}") from exc
+
+    async def pause_conversation(self, sender: str) -> None:
+        """Mark the conversation as handed to a person (Rasa's ``pause`` event)."""
+        await self._append_event(sender, "pause")
+
+    async def resume_conversation(self, sender: str) -> None:
+        """Give the conversation back to the assistant (Rasa's ``resume`` event)."""
+        await self._append_event(sender, "resume")
+
     async def is_ready(self) -> bool:
         """Whether the HTTP API answers ``/status`` with a loaded model."""
         try:

@@ -9,6 +9,7 @@ from core.facts import text
 _SITUS = text("url.situs")
 _DASHBOARD = text("url.dashboard")
 _BANTUAN = text("url.bantuan")
+_INFO_EMAIL = text("email.info")
 _NIK_DIGITS = text("digit.nik")
 
 START = (
@@ -39,7 +40,9 @@ HELP = (
     "/langganan – dapat kabar saat gelombang baru dibuka\n"
     "/berhenti – berhenti langganan kabar\n"
     "/lupakan – hapus verifikasi status dari bot ini\n"
-    "/privasi – cara bot ini menjaga datamu\n\n"
+    "/privasi – cara bot ini menjaga datamu\n"
+    "/petugas – bicara dengan petugas\n"
+    "/selesai – akhiri percakapan dengan petugas\n\n"
     "Saya asisten tidak resmi yang menjawab dari informasi publik. Untuk urusan akun yang tidak "
     f"bisa saya bantu, gunakan Formulir Pengaduan di {_BANTUAN}."
 )
@@ -244,6 +247,8 @@ MENU_COMMANDS = (
     ("berhenti", "Berhenti langganan kabar gelombang"),
     ("lupakan", "Hapus verifikasi dan riwayat percakapan"),
     ("privasi", "Cara bot ini menjaga datamu"),
+    ("petugas", "Bicara dengan petugas"),
+    ("selesai", "Akhiri percakapan dengan petugas"),
 )
 BOT_DESCRIPTION = (
     "Asisten Prakerja menjawab pertanyaan seputar Kartu Prakerja: jadwal gelombang, syarat, cara "
@@ -252,3 +257,111 @@ BOT_DESCRIPTION = (
 )
 BOT_SHORT_DESCRIPTION = "Tanya jawab Kartu Prakerja: gelombang, syarat, daftar, insentif, status."
 CONTACT_PLACEHOLDER = "Bagikan nomor HP untuk cek status"
+
+# --- hand-off to staff (tickets) ------------------------------------------------------------
+
+TICKET_OPENED = (
+    "Baik, saya sambungkan ke petugas. 🙋\n"
+    "Nomor tiketmu: <b>#{number}</b>\n"
+    "Kamu di antrean ke-{position}.\n"
+    "{duty}\n\n"
+    "Tulis saja pertanyaanmu di sini; foto atau dokumen juga boleh. Semua pesanmu sekarang "
+    "diteruskan ke petugas, bukan ke asisten. Jangan kirim OTP atau kata sandi.\n"
+    "Ketik /selesai untuk mengakhiri percakapan dengan petugas."
+)
+STAFF_ON_DUTY = "Petugas sedang bertugas sekarang, mohon tunggu sebentar ya."
+STAFF_OFF_DUTY = "Petugas sedang di luar jam kerja dan akan membalas mulai {when}."
+STAFF_OFF_DUTY_UNKNOWN = "Petugas sedang di luar jam kerja dan akan membalas secepatnya."
+TICKET_STILL_OPEN = (
+    "Tiketmu <b>#{number}</b> masih terbuka, jadi pesanmu sudah langsung diteruskan ke petugas. "
+    "Ketik /selesai kalau sudah tidak perlu."
+)
+HANDOFF_UNAVAILABLE = (
+    "Maaf, saat ini belum bisa menyambungkan ke petugas lewat chat ini. 🙏 Petugas resmi "
+    "Prakerja bisa dihubungi lewat:\n"
+    f"• Formulir Pengaduan: {_BANTUAN}\n"
+    f"• Email: {_INFO_EMAIL}\n"
+    "Sertakan NIK dan nomor HP hanya di saluran resmi itu. Jangan bagikan OTP atau kata sandi."
+)
+TICKET_ID_REDACTED = (
+    "Demi keamanan, NIK, nomor HP, atau nomor panjang di pesanmu sudah saya sembunyikan sebelum "
+    "diteruskan ke petugas, dan pesannya saya hapus dari chat."
+)
+TICKET_STILL_WAITING = (
+    "Tiketmu <b>#{number}</b> masih menunggu petugas (antrean ke-{position}). Terima kasih sudah "
+    "sabar menunggu. {duty}"
+)
+TICKET_BUTTON_BUSY = "Tiketmu dengan petugas masih terbuka. Tulis pesanmu, atau ketik /selesai."
+NO_OPEN_TICKET = "Kamu sedang tidak terhubung dengan petugas. Ada yang bisa saya bantu?"
+TICKET_CLOSED_BY_STAFF = (
+    "Petugas sudah menutup tiket <b>#{number}</b>. Terima kasih sudah menghubungi kami!"
+)
+TICKET_CLOSED_BY_APPLICANT = "Oke, tiket <b>#{number}</b> sudah ditutup. Terima kasih!"
+RATE_QUESTION = (
+    "Seberapa membantu layanan petugas tadi? Pilih {worst} (kurang) sampai {best} (sangat "
+    "membantu). Setelah ini kamu bisa bertanya ke asisten seperti biasa."
+)
+RATE_THANKS = (
+    "Terima kasih atas nilainya ({score}/{best})! ⭐ Kalau mau, tulis satu pesan komentar "
+    "sekarang (opsional), atau tekan <b>Lewati</b>."
+)
+RATE_SKIP_BUTTON = "Lewati"
+RATE_ALREADY = "Nilai untuk tiket ini sudah tersimpan. Terima kasih!"
+COMMENT_THANKS = (
+    "Komentarmu sudah saya sampaikan ke tim. Terima kasih! Ada lagi yang bisa saya bantu?"
+)
+COMMENT_SKIPPED = "Baik. Ada lagi yang bisa saya bantu?"
+
+# --- staff group (read by staff; Indonesian too) --------------------------------------------
+
+CARD = (
+    "🎫 <b>Tiket #{number}</b>\n"
+    "Topik: {topic}\n"
+    "Dibuka: {opened}\n"
+    "Pelamar: {name} ({verified})\n"
+    "Status: {status}\n\n"
+    "<b>Percakapan terakhir dengan asisten</b>\n{transcript}"
+)
+CARD_VERIFIED = "sudah verifikasi"
+CARD_UNVERIFIED = "belum verifikasi"
+CARD_UNCLAIMED = "menunggu diambil"
+CARD_CLAIMED = "diambil oleh {name}"
+CARD_CLOSED = "ditutup"
+CARD_NO_TRANSCRIPT = "(belum ada percakapan)"
+CARD_TRANSCRIPT_UNAVAILABLE = "(riwayat tidak tersedia saat ini)"
+BUTTON_CLAIM = "Ambil"
+BUTTON_CLOSE = "Tutup"
+STAFF_CLAIMED = "✋ Tiket diambil oleh {name}."
+STAFF_ALREADY_CLAIMED = "Tiket ini sudah diambil oleh {name}."
+STAFF_CLOSED = "✅ Tiket #{number} ditutup oleh {who}."
+STAFF_CLOSED_BY_APPLICANT = "✅ Pelamar menutup tiket #{number}."
+STAFF_ALREADY_CLOSED = "Tiket ini sudah ditutup; pesan tidak dikirim ke pelamar."
+STAFF_NOTE_SAVED = "📝 Catatan internal (tidak dikirim ke pelamar)."
+STAFF_NOTE_EMPTY = "Tulis catatannya setelah perintah, misalnya: /catatan sudah dicek ke admin."
+STAFF_BLOCKED = "⚠️ Pelamar memblokir bot; pesan tidak terkirim."
+STAFF_NOT_DELIVERED = "⚠️ Pesan ini tidak bisa dikirim ke pelamar."
+STAFF_UNKNOWN_COMMAND = (
+    "Perintah di topik tiket: /ambil, /tutup, /catatan &lt;teks&gt;. Di General: /antrian, "
+    "/statistik. Pesan lain dikirim ke pelamar."
+)
+STAFF_NOT_A_TICKET = "Topik ini bukan tiket. Perintah tiket dipakai di dalam topik tiket."
+STAFF_ONLY = "Hanya staf yang bisa memakai tombol ini."
+STAFF_TOPIC_RECREATED = "♻️ Topik tiket dibuat ulang karena topik sebelumnya terhapus."
+STAFF_RATING = "⭐ Pelamar memberi nilai {score}/{best} untuk tiket #{number}."
+STAFF_COMMENT = "💬 Komentar pelamar untuk tiket #{number}: {comment}"
+STAFF_SLA_REMINDER = (
+    "⏰ Tiket #{number} ({topic}) belum diambil selama {minutes} menit. Ketik /ambil di topiknya."
+)
+QUEUE_EMPTY = "Tidak ada tiket terbuka. 🎉"
+QUEUE_HEADER = "<b>Antrean tiket terbuka ({count})</b>"
+QUEUE_LINE = "• #{number} {topic} · umur {age} · {claimed} · {waiting}"
+QUEUE_UNCLAIMED = "belum diambil"
+QUEUE_CLAIMED = "diambil {name}"
+QUEUE_WAITING = "pelamar menunggu {wait}"
+QUEUE_ANSWERED = "sudah dibalas"
+STATS = "<b>Statistik tiket</b>\n<b>Hari ini</b>: {today}\n<b>{days} hari terakhir</b>: {week}"
+STATS_LINE = (
+    "{opened} dibuka, median balasan pertama {first_reply}, median selesai {close}, "
+    "rata-rata nilai {rating}"
+)
+STATS_NONE = "–"

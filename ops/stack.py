@@ -13,6 +13,9 @@ import httpx
 from ops.services import BOT_PYTHON, ENGINE_BIN, REPO, Service, file_exists, http_ok
 
 SANDBOX_BOT_TOKEN = "1000000001:SANDBOX-local-token"  # accepted by the local Bot API emulator
+# The emulator's demo staff forum (`--staff-group`) and its owner, Rina, as the operator.
+SANDBOX_STAFF_CHAT_ID = "-1001000000001"
+SANDBOX_ADMIN_USER_IDS = "500000001"
 MODEL = REPO / "models" / "prakerja.tar.gz"
 
 
@@ -186,6 +189,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                     host,
                     "--port",
                     str(config.chat_port),
+                    "--staff-group",
                 ],
                 healthy=http_ok(f"http://{host}:{config.chat_port}/healthz"),
                 log_path=config.log_dir / "telegram-emulator.log",
@@ -247,8 +251,13 @@ def build_stack(config: StackConfig) -> list[Service]:
     ready_file.unlink(missing_ok=True)
     telegram_token = config.telegram_bot_token or SANDBOX_BOT_TOKEN
     base_url = config.telegram_base_url
+    sandbox_staff: dict[str, str] = {}
     if config.uses_emulator:
         base_url = f"http://{host}:{config.chat_port}/bot"
+        sandbox_staff = {
+            "STAFF_CHAT_ID": SANDBOX_STAFF_CHAT_ID,
+            "ADMIN_USER_IDS": SANDBOX_ADMIN_USER_IDS,
+        }
     services.append(
         Service(
             name="bot",
@@ -267,6 +276,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                 # The supervisor writes (and rotates) the bot's log file from its output.
                 "LOG_DIR": "",
                 "LOG_FORMAT": config.log_format,
+                **sandbox_staff,
                 **config.bot_env,
             },
             startup_timeout=60,

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.models import User, VerificationAttempt, VerifiedSession, utcnow
+from bot.db.models import Ticket, User, VerificationAttempt, VerifiedSession, utcnow
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
@@ -213,10 +213,14 @@ class Database:
             users = session.execute(
                 delete(User).where(User.last_seen < cutoff, User.consent_updates.is_(False))
             )
+            tickets = session.execute(
+                delete(Ticket).where(Ticket.status == "closed", Ticket.closed_at < cutoff)
+            )
             return {
                 "verification_attempts": int(attempts.rowcount),  # type: ignore[attr-defined]
                 "verified_sessions": int(sessions.rowcount),  # type: ignore[attr-defined]
                 "users": int(users.rowcount),  # type: ignore[attr-defined]
+                "tickets": int(tickets.rowcount),  # type: ignore[attr-defined]
             }
 
         return await self.run(_purge)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -80,3 +90,55 @@ class VerifiedSession(Base):
     applicant_ref: Mapped[str] = mapped_column(String(128))
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Ticket(Base):
+    """A hand-off to staff: one forum topic in a staff group; its id is the ticket number."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_applicant_status", "applicant_id", "status"),
+        Index("ix_tickets_topic", "staff_chat_id", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(BigInteger)  # the private chat id, too
+    applicant_name: Mapped[str] = mapped_column(String(64))  # first name, for the topic name
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    topic: Mapped[str] = mapped_column(String(64))  # the applicant's last recognised intent
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    staff_chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(Integer)
+    card_message_id: Mapped[int | None] = mapped_column(Integer)
+    # The card's transcript, masked (kept so the card can be re-rendered and re-posted).
+    card_text: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
+    claimed_by_name: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_applicant_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_staff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(16))  # staff | applicant
+    sla_reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    applicant_updated: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)  # masked
+    # Until then, the applicant's next text is the rating's comment.
+    comment_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketMessage(Base):
+    """Which staff-group message corresponds to which applicant message (either direction)."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (Index("ix_ticket_messages_staff", "staff_chat_id", "staff_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))  # in (applicant) | out (staff) | note
+    staff_chat_id: Mapped[int] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int] = mapped_column(Integer)
+    applicant_message_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

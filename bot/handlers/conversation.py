@@ -11,12 +11,19 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.dialogue import converse, text_for_nlu
-from bot.handlers import subscription
+from bot.handlers import handoff, staff, subscription
 from bot.privacy import redact
 from bot.rendering import BOT_ACTION
 from bot.services import get_services
 
 logger = logging.getLogger(__name__)
+
+# Bot actions with a ``prefix:`` are dispatched here (they check the chat type themselves);
+# those without one are subscription confirmations.
+BOT_ACTIONS = {
+    handoff.RATING_PREFIX: handoff.on_rating_button,  # r:<ticket>:<score|skip>
+    "t": staff.on_card_button,  # t:claim:<ticket> / t:close:<ticket> in a staff group
+}
 
 
 async def record_activity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -56,6 +63,12 @@ async def relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     decoded = get_services(context).payloads.decode(query.data)
     chat = update.effective_chat
+    if decoded is not None and decoded[0] == BOT_ACTION:
+        prefix, _, rest = decoded[1].partition(":")
+        action = BOT_ACTIONS.get(prefix) if rest else None
+        if action is not None:
+            await action(update, context, rest)
+            return
     if decoded is None or chat is None or chat.type != "private":
         await query.answer(texts.EXPIRED_BUTTON)
         return
@@ -65,6 +78,8 @@ async def relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if kind == BOT_ACTION:
         await subscription.on_button(update, context, payload)
         return
+    if await handoff.busy_with_ticket(update, context):
+        return  # during a ticket nothing goes to Rasa
     await converse(update, context, payload)
 
 

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.dialogue import CustomEffect, FollowUp
-from bot.handlers import subscription, verification
+from bot.handlers import handoff, subscription, verification
 from bot.services import get_services
 
 logger = logging.getLogger(__name__)
@@ -39,17 +39,11 @@ async def verification_expired(
     return None
 
 
-async def handoff(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: dict[str, Any]
-) -> FollowUp | None:
-    """A person was asked for; Rasa's text names the official channels."""
-    logger.info("hand-off requested (update %s)", update.update_id)
-    return None
-
-
 CUSTOM_EFFECTS: dict[str, CustomEffect] = {
     "verify_identity": verify_identity,
     "verification_expired": verification_expired,
     "subscription": subscription.on_rasa_request,
-    "handoff": handoff,
+    # A ticket for staff opens (bot/handlers/handoff.py); without a staff group Rasa's text
+    # names the official channels.
+    "handoff": handoff.on_rasa_handoff,
 }

@@ -21,8 +21,13 @@ ALLOWED_API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "version"),  # operators: which Rasa answers
         ("GET", "conversations/<conversation_id:path>/tracker"),  # operators and e2e tests
         ("PUT", "conversations/<conversation_id:path>/tracker/events"),  # operators: reset one
+        # the bot pauses a conversation while staff handle a ticket and resumes it afterwards
+        ("POST", "conversations/<conversation_id:path>/tracker/events"),
     }
 )
+# Appending events could forge user turns or slots: only these bodies may be POSTed there.
+APPEND_ROUTE = ("POST", "conversations/<conversation_id:path>/tracker/events")
+APPENDABLE_EVENTS = frozenset({"pause", "resume"})
 CHANNEL_PREFIX = f"webhooks/{BotChannel.name()}"  # the channel checks the token itself
 
 
@@ -39,6 +44,19 @@ def is_public(method: str, pattern: str) -> bool:
     if method == "GET" and pattern == "":
         return True
     return pattern == CHANNEL_PREFIX or pattern.startswith(CHANNEL_PREFIX + "/")
+
+
+def is_pause_or_resume(request: Request) -> bool:
+    """Whether the body is exactly one ``pause`` or ``resume`` event."""
+    try:
+        body = request.json
+    except Exception:  # Sanic raises its own error for malformed JSON
+        return False
+    return (
+        isinstance(body, dict)
+        and set(body) <= {"event", "timestamp"}
+        and body.get("event") in APPENDABLE_EVENTS
+    )
 
 
 def install_api_gate(app: Sanic, token: str) -> None:
@@ -60,5 +78,7 @@ def install_api_gate(app: Sanic, token: str) -> None:
         if not bearer_matches(request.headers.get("Authorization"), token):
             return unauthorized()
         if (method, pattern) not in ALLOWED_API_ROUTES:
+            return response.json({"error": "forbidden"}, status=403)
+        if (method, pattern) == APPEND_ROUTE and not is_pause_or_resume(request):
             return response.json({"error": "forbidden"}, status=403)
         return None

@@ -40,6 +40,8 @@ class ScriptedRasa:
     down: bool = False
     messages: list[dict[str, Any]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
+    # Events appended through the gated API (pause/resume), per sender.
+    appended: dict[str, list[str]] = field(default_factory=dict)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """The MockTransport handler."""
@@ -54,6 +56,18 @@ class ScriptedRasa:
             body = json.loads(request.content)
             self.messages.append(body)
             return httpx.Response(200, json=self.reply(body["message"]))
+        if path.startswith("/conversations/") and path.endswith("/tracker/events"):
+            sender = path.split("/")[2]
+            self.appended.setdefault(sender, []).append(json.loads(request.content)["event"])
+            return httpx.Response(200, json={"sender_id": sender})
+        if path.startswith("/conversations/") and path.endswith("/tracker"):
+            sender = path.split("/")[2]
+            events: list[dict[str, Any]] = []
+            for body in self.messages:
+                if body["sender"] == sender:
+                    events.append({"event": "user", "text": body["message"]})
+                    events.append({"event": "bot", "text": f"jawaban untuk: {body['message']}"})
+            return httpx.Response(200, json={"sender_id": sender, "events": events})
         if path == "/status":
             return httpx.Response(200, json={"model_file": "model.tar.gz"})
         return httpx.Response(404)
@@ -89,17 +103,17 @@ class RunningBot:
         return self.services.db
 
 
-def serve_emulator() -> tuple[str, uvicorn.Server, threading.Thread]:
-    """The Bot API emulator on a free port, in a background thread."""
+def serve_emulator(staff_group: bool = False) -> tuple[str, uvicorn.Server, threading.Thread]:
+    """The Bot API emulator on a free port, in a background thread (optionally a staff forum)."""
     port = free_port()
-    server = make_server(create_app(callback_ttl=5), "127.0.0.1", port)
+    server = make_server(create_app(callback_ttl=5, staff_group=staff_group), "127.0.0.1", port)
     thread = serve_in_thread(server)
     return f"http://127.0.0.1:{port}", server, thread
 
 
-def run_bot(data_dir: Path, **settings: Any) -> Iterator[RunningBot]:
+def run_bot(data_dir: Path, *, staff_group: bool = False, **settings: Any) -> Iterator[RunningBot]:
     """Start emulator and bot; yield the running bot; stop both."""
-    url, server, server_thread = serve_emulator()
+    url, server, server_thread = serve_emulator(staff_group)
     config = Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token=TOKEN,

@@ -115,7 +115,12 @@ async def test_retention_deletes_old_records_but_keeps_subscribers(db: Database)
 
     await db.run(age)
     counts = await db.purge_older_than(utcnow() - timedelta(days=30))
-    assert counts == {"verification_attempts": 1, "verified_sessions": 1, "users": 1}
+    assert counts == {
+        "verification_attempts": 1,
+        "verified_sessions": 1,
+        "users": 1,
+        "tickets": 0,
+    }
     assert await db.get_user(1) is None  # inactive and not subscribed
     assert await db.get_user(2) is not None  # inactive but subscribed: their standing request
     assert await db.get_user(3) is not None  # active

@@ -91,11 +91,13 @@ def running_stack(root: Path, tracker_store_url: str, **overrides: Any) -> Itera
     """Start every process on free ports under ``root``; stop them all afterwards."""
     if not MODEL.exists():
         pytest.fail("no trained model: run the tests through `make test`")
+    # ``bot_env=`` adds to (or overrides) the e2e defaults, e.g. a short TICKET_SLA_MINUTES.
+    bot_env = {**E2E_BOT_ENV, **overrides.pop("bot_env", {})}
     config = StackConfig.on_free_ports(
         root,
         redis_url=REDIS_URL,
         tracker_store_url=tracker_store_url,
-        bot_env=dict(E2E_BOT_ENV),
+        bot_env=bot_env,
         **overrides,
     )
     services = build_stack(config)

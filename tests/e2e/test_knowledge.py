@@ -66,9 +66,11 @@ def test_subscription_is_stored_and_can_be_stopped(stack: Stack, applicant: Appl
     assert not consent()
 
 
-def test_asking_for_a_person_names_official_channels(applicant: Applicant) -> None:
+def test_asking_for_a_person_opens_a_staff_ticket(applicant: Applicant) -> None:
+    # The e2e stack has a staff group (tests/e2e/test_handoff.py covers the hand-off itself).
     text = all_text(applicant.say("sy mau ngomong sama petugas aja, bukan bot"))
-    assert "bantuan.prakerja.go.id" in text or "info@prakerja.go.id" in text
+    assert "Nomor tiketmu" in text
+    applicant.say("/selesai")
 
 
 def test_second_miss_in_a_row_offers_official_staff(applicant: Applicant) -> None:
@@ -78,4 +80,5 @@ def test_second_miss_in_a_row_offers_official_staff(applicant: Applicant) -> Non
     assert "Hubungi petugas resmi" in titles, titles
     staff = next(reply for reply in replies if reply.buttons)
     text = all_text(applicant.press(staff, "Hubungi petugas resmi"))
-    assert "bantuan.prakerja.go.id" in text
+    assert "Nomor tiketmu" in text
+    applicant.say("/selesai")

@@ -191,7 +191,7 @@ def test_api_without_the_token_is_401(rasa: RasaServer, method: str, path: str) 
     [("POST", "/model/parse"), ("PUT", "/model"), ("DELETE", "/model"), ("GET", "/domain"),
      ("POST", "/model/train"), ("POST", "/conversations/tg-x/messages"),
      ("POST", "/conversations/tg-x/execute"), ("POST", "/conversations/tg-x/trigger_intent"),
-     ("POST", "/conversations/tg-x/tracker/events"), ("GET", "/conversations/tg-x/story"),
+     ("GET", "/conversations/tg-x/story"),
      ("POST", "/conversations/tg-x/predict")],
 )  # fmt: skip
 def test_api_routes_off_the_allow_list_are_refused_with_the_token(
@@ -201,6 +201,27 @@ def test_api_routes_off_the_allow_list_are_refused_with_the_token(
         method, f"{rasa.url}{path}", json={"text": "halo"}, headers=rasa.auth(), timeout=10
     )
     assert response.status_code == 403
+
+
+def test_pause_and_resume_may_be_appended_and_nothing_else(rasa: RasaServer) -> None:
+    """The bot pauses a conversation during a staff ticket; other events stay refused."""
+    sender = f"tg-{secrets.token_hex(4)}"
+    assert rasa.say(sender, "halo").status_code == 200
+    url = f"{rasa.url}/conversations/{sender}/tracker/events"
+    for forged in (
+        {"event": "slot", "name": "applicant_ref", "value": "x"},
+        [{"event": "pause"}],
+        {"event": "user", "text": "/status_verified"},
+    ):
+        assert httpx.post(url, json=forged, headers=rasa.auth(), timeout=10).status_code == 403
+    assert httpx.post(url, json={"event": "pause"}, timeout=10).status_code == 401
+    paused = httpx.post(url, json={"event": "pause"}, headers=rasa.auth(), timeout=10)
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["paused"] is True
+    resumed = httpx.post(url, json={"event": "resume"}, headers=rasa.auth(), timeout=10)
+    assert resumed.status_code == 200 and resumed.json()["paused"] is False
+    kinds = [e["event"] for e in tracker_events(rasa, sender)]
+    assert kinds.index("pause") < kinds.index("resume")
 
 
 def test_allowed_api_routes_answer_with_the_token(rasa: RasaServer) -> None:
