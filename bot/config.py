@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,8 +52,28 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=5, ge=1)
     flood_max_pending: int = Field(default=5, ge=1)
 
+    # Telegram ids allowed to broadcast (and, later, staff); "1,2" in the environment.
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Broadcasts of new gelombang (bot/broadcast): polling, approval, pacing, paid mode.
+    batch_poll_seconds: float = Field(default=300.0, gt=0)
+    auto_announce: bool = False
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    broadcast_paid: bool = False
+    broadcast_star_budget: float = Field(default=0.0, ge=0)
+
     log_level: str = "INFO"
     bot_ready_file: Path | None = None
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        """Accept a comma-separated string ("1,2") as well as a list."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
 
     @property
     def effective_database_url(self) -> str:

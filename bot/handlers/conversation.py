@@ -10,8 +10,9 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.broadcast.ui import PREFIX as BROADCAST_PREFIX
 from bot.dialogue import converse, text_for_nlu
-from bot.handlers import subscription
+from bot.handlers import broadcast, subscription
 from bot.privacy import redact
 from bot.rendering import BOT_ACTION
 from bot.services import get_services
@@ -62,6 +63,9 @@ async def relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer()
     await record_activity(update, context)
     kind, payload = decoded
+    if kind == BOT_ACTION and payload.startswith(BROADCAST_PREFIX):
+        await broadcast.on_button(update, context, payload)
+        return
     if kind == BOT_ACTION:
         await subscription.on_button(update, context, payload)
         return
