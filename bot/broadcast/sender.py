@@ -14,8 +14,9 @@ import os
 import secrets
 import socket
 import time
+import warnings
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -95,8 +96,11 @@ def make_sender_bot(settings: Settings) -> ExtBot[None]:
     )
 
 
-def _seconds(value: object) -> float:
-    """``retry_after`` as seconds (PTB gives an int or a timedelta)."""
+def _retry_after(exc: RetryAfter) -> float:
+    """``retry_after`` in seconds (PTB 22 warns that it will become a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: object = exc.retry_after
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)  # type: ignore[arg-type]
@@ -212,7 +216,7 @@ class Sender:
                     row.id, row.telegram_id, SENT, paid=row.paid, message_id=message.message_id
                 )
             except RetryAfter as exc:
-                await self._rate_limited(b.id, token, _seconds(exc.retry_after))
+                await self._rate_limited(b.id, token, _retry_after(exc))
                 await self.pacer.wait()
             except Forbidden:
                 return Outcome(row.id, row.telegram_id, BLOCKED, paid=row.paid, error="blocked")
@@ -280,8 +284,6 @@ class Sender:
         if pending is None:
             return
         until, count = pending
-        from datetime import UTC, datetime
-
         await self.store.note_rate_limited(broadcast_id, datetime.fromtimestamp(until, UTC), count)
 
     def _rate(self, b: Broadcast) -> float | None:

@@ -59,7 +59,12 @@ def test_migrations_create_the_broadcast_tables(database_url: str) -> None:
     engine = create_engine(database_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert {"broadcasts", "broadcast_recipients", "announced_events", "broadcast_senders"} <= tables
+    assert {
+        "broadcasts",
+        "broadcast_recipients",
+        "announced_events",
+        "broadcast_senders",
+    } <= tables
 
 
 async def test_blocking_unsubscribes_and_langganan_after_unblocking_subscribes_again(
@@ -116,7 +121,9 @@ async def test_claims_are_disjoint_and_counters_match_the_rows(
     assert (await store.claim(bid, 100, LEASE))[1] == []
 
 
-async def test_an_expired_lease_returns_rows_to_the_queue(store: BroadcastStore, db: Database) -> None:
+async def test_an_expired_lease_returns_rows_to_the_queue(
+    store: BroadcastStore, db: Database
+) -> None:
     await subscribe(db, range(1, 6))
     bid = await store.create("x", None, created_by=1)
     await store.start(bid, None)
@@ -148,7 +155,9 @@ async def test_retries_wait_for_their_backoff(store: BroadcastStore, db: Databas
     assert row.attempts == 1 and row.status == QUEUED
 
 
-async def test_paid_sends_never_exceed_the_star_budget(store: BroadcastStore, db: Database) -> None:
+async def test_paid_sends_never_exceed_the_star_budget(
+    store: BroadcastStore, db: Database
+) -> None:
     await subscribe(db, range(1, 31))
     bid = await store.create("x", None, created_by=1, paid=True, star_budget=2.5)  # 25 sends
     await store.start(bid, None)
