@@ -43,6 +43,8 @@ class StackConfig:
     actions_program_api_timeout: float = 2.5
     model: Path = MODEL
     bot_env: dict[str, str] = field(default_factory=dict)
+    # Extra flags for the Bot API emulator, e.g. ["--limits", "telegram"] (send caps on).
+    emulator_args: list[str] = field(default_factory=list)
 
     @classmethod
     def on_free_ports(cls, root: Path, **overrides: object) -> StackConfig:
@@ -185,6 +187,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                     host,
                     "--port",
                     str(config.chat_port),
+                    *config.emulator_args,
                 ],
                 healthy=http_ok(f"http://{host}:{config.chat_port}/healthz"),
                 log_path=config.log_dir / "telegram-emulator.log",
