@@ -95,7 +95,7 @@ def running_stack(root: Path, tracker_store_url: str, **overrides: Any) -> Itera
         root,
         redis_url=REDIS_URL,
         tracker_store_url=tracker_store_url,
-        bot_env=dict(E2E_BOT_ENV),
+        bot_env={**E2E_BOT_ENV, **overrides.pop("bot_env", {})},
         **overrides,
     )
     services = build_stack(config)
