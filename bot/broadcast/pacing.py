@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 
 # A sender that fell behind (a slow batch boundary) may catch up this much, no more: Telegram's
-# bucket holds about one second of sends, so a short catch-up never provokes a 429.
-MAX_CATCH_UP_SECONDS = 0.25
+# bucket holds about one second of sends, and catching up only re-uses slots that went unused,
+# so half a second of catch-up keeps the average at the rate without provoking a 429.
+MAX_CATCH_UP_SECONDS = 0.5
 
 
 class Pacer:

@@ -59,6 +59,8 @@ ALIVE = timedelta(seconds=10)  # senders seen within this share the rate
 MAX_ATTEMPTS = 3  # timeouts and network errors are retried this many times in all
 MAX_429_PER_SEND = 20
 PROGRESS_EVERY = timedelta(seconds=5)
+HEARTBEAT_SECONDS = 2.0
+MAX_IN_FLIGHT = 50  # concurrent requests; more only queue up in the HTTP pool
 IDLE_SECONDS = 2.0
 SEND_ENDPOINTS = frozenset(
     {
@@ -132,6 +134,10 @@ class Sender:
         self._samples: dict[int, tuple[float, int]] = {}
         self._rates: dict[int, float] = {}
         self._throttle: dict[int, tuple[float, int]] = {}
+        self._live_senders = 1
+        self._beat_at = 0.0
+        self._progress_at: dict[int, float] = {}
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     def kick(self) -> None:
         """Wake the loop now (a broadcast was started or resumed)."""
@@ -170,7 +176,10 @@ class Sender:
         b = await self.store.get(broadcast_id)
         if b is None or b.status != RUNNING:
             return False
-        live = await self.store.heartbeat(self.sender_id, ALIVE)
+        if time.monotonic() - self._beat_at >= HEARTBEAT_SECONDS:
+            self._live_senders = await self.store.heartbeat(self.sender_id, ALIVE)
+            self._beat_at = time.monotonic()
+        live = self._live_senders
         if b.throttled_until is not None:
             left = (b.throttled_until - utcnow()).total_seconds()
             if left > 0:
@@ -188,11 +197,19 @@ class Sender:
         outcomes = await self._send_batch(b, token, rows)
         await self.store.record(broadcast_id, token, outcomes)
         await self._flush_throttle(broadcast_id)
-        if await self.store.finish_if_complete(broadcast_id):
+        if len(rows) < batch_size(rate) and await self.store.finish_if_complete(broadcast_id):
             await self.report(broadcast_id)
-        elif await self.store.take_progress_slot(broadcast_id, PROGRESS_EVERY):
-            await self.report(broadcast_id, slot_taken=True)
+        elif await self._progress_due(broadcast_id):
+            await self.report(broadcast_id)
         return True
+
+    async def _progress_due(self, broadcast_id: int) -> bool:
+        """At most one progress edit every PROGRESS_EVERY, across all senders."""
+        now = time.monotonic()
+        if now - self._progress_at.get(broadcast_id, 0.0) < PROGRESS_EVERY.total_seconds():
+            return False
+        self._progress_at[broadcast_id] = now
+        return await self.store.take_progress_slot(broadcast_id, PROGRESS_EVERY)
 
     async def _send_batch(
         self, b: Broadcast, token: str, rows: Sequence[Claimed]
@@ -296,7 +313,7 @@ class Sender:
             self._samples[b.id] = (now, done)
         return self._rates.get(b.id)
 
-    async def report(self, broadcast_id: int, *, slot_taken: bool = False) -> None:
+    async def report(self, broadcast_id: int) -> None:
         """Edit the progress message; when the broadcast is over, send the summary once."""
         b = await self.store.get(broadcast_id)
         if b is None:
