@@ -10,11 +10,20 @@ import asyncio
 import logging
 import signal
 
-from bot.__main__ import configure_logging
 from bot.broadcast.sender import Sender, make_sender_bot
 from bot.config import Settings
 from bot.db.database import Database, upgrade
 from bot.rendering import PayloadStore
+from core.redaction import install_log_redaction
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr with identifiers redacted (httpx would log URLs that contain the token)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    install_log_redaction()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 async def serve(settings: Settings) -> None:

@@ -18,6 +18,7 @@ from bot.broadcast.sender import SEND_ENDPOINTS, Sender, make_sender_bot
 from bot.broadcast.store import BroadcastStore
 from bot.config import Settings
 from bot.db.database import Database
+from bot.db.models import utcnow
 from bot.rendering import PayloadStore
 from core.program_api import ProgramAPI
 
@@ -93,6 +94,19 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.exception("gelombang poll failed; it runs again at the next interval")
 
 
+async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hourly: recipient rows (Telegram ids) go RETENTION_DAYS after their broadcast ended."""
+    broadcaster = get_broadcaster(context)
+    cutoff = utcnow() - timedelta(days=broadcaster.settings.retention_days)
+    try:
+        deleted = await broadcaster.store.purge_recipients(cutoff)
+    except Exception:
+        logger.exception("broadcast retention failed; it runs again within the hour")
+        return
+    if deleted:
+        logger.info("retention: deleted %s broadcast recipient rows", deleted)
+
+
 async def start_broadcasting(
     application: Application[Any, Any, Any, Any, Any, Any],
     settings: Settings,
@@ -133,6 +147,7 @@ async def start_broadcasting(
     if application.job_queue is not None:
         interval = timedelta(seconds=settings.batch_poll_seconds)
         application.job_queue.run_repeating(poll_job, interval=interval, first=interval)
+        application.job_queue.run_repeating(purge_job, interval=timedelta(hours=1), first=30)
     return broadcaster
 
 

@@ -446,6 +446,22 @@ class BroadcastStore:
             )
         )
 
+    async def purge_recipients(self, cutoff: datetime) -> int:
+        """Delete the recipient rows of broadcasts that ended before ``cutoff`` (retention)."""
+
+        def _purge(session: Session) -> int:
+            ended = select(Broadcast.id).where(
+                Broadcast.status.in_([DONE, CANCELLED]), Broadcast.finished_at < cutoff
+            )
+            result = session.execute(
+                delete(R)
+                .where(R.broadcast_id.in_(ended.scalar_subquery()))
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+        return await self.db.run(_purge)
+
     async def new_events(self, keys: Sequence[str]) -> list[str]:
         """The events not seen before; the very first poll only stores a silent baseline."""
 

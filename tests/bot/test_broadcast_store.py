@@ -210,3 +210,19 @@ async def test_concurrent_senders_never_claim_the_same_row(database_url: str) ->
     finally:
         for d in dbs:
             d.dispose()
+
+
+async def test_recipient_rows_go_after_the_retention_period(
+    store: BroadcastStore, db: Database
+) -> None:
+    from bot.db.models import utcnow
+
+    await subscribe(db, range(1, 4))
+    bid = await store.create("x", None, created_by=1)
+    await store.start(bid, None)
+    assert await store.purge_recipients(utcnow()) == 0  # still running: kept
+    await store.transition(bid, ["running"], "cancelled")
+    assert await store.purge_recipients(utcnow() - timedelta(days=1)) == 0
+    assert await store.purge_recipients(utcnow() + timedelta(seconds=1)) == 3
+    b = await store.get(bid)
+    assert b is not None and b.total == 3  # the counts stay
