@@ -40,6 +40,8 @@ class Result:
     lost: int
     duplicated: int
     peak_mib: float
+    sender_cpu: float  # CPU seconds the sender used
+    emulator_cpu: float
 
     @property
     def fraction(self) -> float:
@@ -103,6 +105,12 @@ def peak_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(mode: str, count: int, cap: float, paid_cap: float, rate: float, root: Path) -> Result:
@@ -175,6 +183,7 @@ def run(mode: str, count: int, cap: float, paid_cap: float, rate: float, root: P
                 raise RuntimeError(f"sender exited with {sender.returncode}")
             time.sleep(0.5)
         peak = max(peak, peak_mib(sender.pid))
+        sender_cpu, emulator_cpu = cpu_seconds(sender.pid), cpu_seconds(emulator.pid)
         stats = sim.get("/sim/stats").json()["stats"]
         seconds = float(stats["last_send_at"]) - float(stats["first_send_at"])
         lost = duplicated = 0
@@ -195,6 +204,8 @@ def run(mode: str, count: int, cap: float, paid_cap: float, rate: float, root: P
             lost,
             duplicated,
             peak,
+            sender_cpu,
+            emulator_cpu,
         )
     finally:
         if sender is not None and sender.poll() is None:
@@ -223,13 +234,14 @@ def main() -> None:
             results.append(run("paid", count, args.cap, args.paid_cap, args.rate, root))
     print(
         "| mode | subscribers | cap/s | delivered/s | of cap | time s | 429s | lost | "
-        "duplicated | sender peak MiB |"
+        "duplicated | sender peak MiB | CPU s sender / emulator |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         print(
             f"| {r.mode} | {r.subscribers} | {r.cap:g} | {r.rate:.1f} | {r.fraction:.1%} | "
-            f"{r.seconds:.1f} | {r.rate_limited} | {r.lost} | {r.duplicated} | {r.peak_mib:.1f} |"
+            f"{r.seconds:.1f} | {r.rate_limited} | {r.lost} | {r.duplicated} | {r.peak_mib:.1f} | "
+            f"{r.sender_cpu:.0f} / {r.emulator_cpu:.0f} |"
         )
 
 
