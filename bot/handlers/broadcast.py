@@ -151,3 +151,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     b = await store.get(broadcast_id)
     if b is not None:
         await edit_progress(context.bot, broadcaster.payloads, b, None)
+
+
+async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str) -> None:
+    """A ``bc:<rest>`` bot action from a prefix table: private chats only, then ``on_button``."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None:
+        return
+    if chat is None or chat.type != "private":
+        await query.answer(texts.EXPIRED_BUTTON)
+        return
+    await query.answer()
+    await on_button(update, context, ui.PREFIX + rest)

@@ -57,15 +57,19 @@ async def relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     decoded = get_services(context).payloads.decode(query.data)
     chat = update.effective_chat
+    if (
+        decoded is not None
+        and decoded[0] == BOT_ACTION
+        and decoded[1].startswith(BROADCAST_PREFIX)
+    ):
+        await broadcast.on_action(update, context, decoded[1].removeprefix(BROADCAST_PREFIX))
+        return
     if decoded is None or chat is None or chat.type != "private":
         await query.answer(texts.EXPIRED_BUTTON)
         return
     await query.answer()
     await record_activity(update, context)
     kind, payload = decoded
-    if kind == BOT_ACTION and payload.startswith(BROADCAST_PREFIX):
-        await broadcast.on_button(update, context, payload)
-        return
     if kind == BOT_ACTION:
         await subscription.on_button(update, context, payload)
         return
