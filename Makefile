@@ -4,7 +4,7 @@ BOT := .venvs/bot/bin
 ENGINE := .venvs/engine/bin
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup model eval eval-independent lint bench clean
+.PHONY: run test setup model eval eval-independent lint bench bench-broadcast clean
 
 run: setup model ## start the assistant (local sandbox when TELEGRAM_BOT_TOKEN is unset)
 	@$(BOT)/python -m ops.run
@@ -31,6 +31,9 @@ lint: setup ## ruff, mypy and the import rules (import-linter)
 
 bench: setup model ## reply latency through the Telegram emulator
 	@$(BOT)/python -m ops.bench_latency
+
+bench-broadcast: setup ## broadcast delivery at the emulator's 30/s cap (and paid at 1000/s)
+	@$(BOT)/python -m ops.bench_broadcast
 
 clean: ## remove environments, models and runtime state
 	rm -rf .venvs models var reports results

@@ -10,6 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.broadcast.runtime import start_broadcasting, stop_broadcasting
 from bot.commands_menu import publish_menu
 from bot.config import Settings
 from bot.db.database import Database
@@ -70,6 +71,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             )
         await start_handoff(application)
         await publish_menu(application.bot)
+        services = application.bot_data[SERVICES_KEY]
+        await start_broadcasting(application, settings, services.db, services.payloads)
         if settings.bot_ready_file is not None:
             settings.bot_ready_file.parent.mkdir(parents=True, exist_ok=True)
             settings.bot_ready_file.write_text("ready\n")
@@ -77,6 +80,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         logger.info("bot @%s is up (Bot API %s)", me.username, settings.telegram_base_url)
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await stop_broadcasting(application)
         services = application.bot_data.get(SERVICES_KEY)
         if isinstance(services, Services):
             await services.rasa.aclose()

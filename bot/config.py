@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     staff_hours: str = "Mon-Fri 08:00-16:00"  # WIB
     ticket_sla_minutes: float = Field(default=15.0, gt=0)
 
+    # Broadcasts of new gelombang (bot/broadcast): polling, approval, pacing, paid mode.
+    batch_poll_seconds: float = Field(default=300.0, gt=0)
+    auto_announce: bool = False
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    broadcast_paid: bool = False
+    broadcast_star_budget: float = Field(default=0.0, ge=0)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # text: one readable line per record; json: one JSON object per line (for log shippers).
     log_format: Literal["text", "json"] = "text"

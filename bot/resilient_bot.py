@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -19,7 +20,15 @@ class ResilientBot(ExtBot[Any]):
     empty update with the same id: it is logged, confirmed with the next offset and skipped.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            # Called with the method name before each request (the broadcast pacer counts sends).
+            self.send_observers: list[Callable[[str], None]] = []
+
     async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        for observer in self.send_observers:
+            observer(endpoint)
         result = await super()._post(endpoint, data, *args, **kwargs)
         if endpoint != "getUpdates" or not isinstance(result, list):
             return result

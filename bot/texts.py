@@ -365,3 +365,93 @@ STATS_LINE = (
     "rata-rata nilai {rating}"
 )
 STATS_NONE = "–"
+
+# --- broadcasts (admins) ----------------------------------------------------------------------
+
+BROADCAST_NOT_ADMIN = "Maaf, fitur siaran hanya untuk admin bot ini. 🙏"
+BROADCAST_ASK = (
+    "Silakan kirim isi siarannya: teks (boleh dengan format HTML Telegram) atau foto dengan "
+    "keterangan. Saya tampilkan pratinjaunya dulu sebelum dikirim."
+)
+BROADCAST_FOOTER = "<i>Berhenti menerima kabar: /berhenti</i>"
+BROADCAST_EMPTY = "Isi siaran masih kosong. Ketik /siaran lalu tulis pesannya."
+BROADCAST_BAD_HTML = (
+    "Format HTML-nya belum benar (ada tanda &lt; atau &gt; yang tidak berpasangan). "
+    "Perbaiki lalu kirim /siaran lagi."
+)
+BROADCAST_BAD_TAG = (
+    "Tag &lt;{tag}&gt; tidak didukung Telegram. Pakai b, i, u, s, a, code, pre, blockquote, "
+    "atau tg-spoiler, lalu kirim /siaran lagi."
+)
+BROADCAST_BAD_LINK = "Tautan &lt;a&gt; perlu alamat href. Perbaiki lalu kirim /siaran lagi."
+BROADCAST_UNBALANCED = (
+    "Tag &lt;{tag}&gt; belum ditutup dengan benar. Perbaiki lalu kirim /siaran lagi."
+)
+BROADCAST_TOO_LONG = (
+    "Pesannya terlalu panjang: {length} karakter (batas {limit}, termasuk catatan cara berhenti "
+    "langganan). Persingkat lalu kirim /siaran lagi."
+)
+BROADCAST_PREVIEW_FAILED = (
+    "Telegram menolak pratinjau ini ({reason}). Perbaiki lalu kirim /siaran lagi."
+)
+BROADCAST_AUTO_DRAFT = "🤖 <b>Draf otomatis</b> dari data gelombang terbaru.\n"
+BROADCAST_PREVIEW_INFO = (
+    "👆 Itu pratinjau siaran #{id}, persis seperti yang akan diterima pelanggan.\n"
+    "Penerima: <b>{recipients}</b> pelanggan.\n"
+    "Belum ada yang dikirim. Tekan <b>Kirim</b> untuk mulai atau <b>Batal</b>."
+)
+BUTTON_BROADCAST_SEND = "Kirim"
+BUTTON_BROADCAST_DROP = "Batal"
+BUTTON_BROADCAST_PAUSE = "Jeda"
+BUTTON_BROADCAST_RESUME = "Lanjutkan"
+BUTTON_BROADCAST_STOP = "Hentikan"
+BROADCAST_DROPPED = "Siaran #{id} dibatalkan. Tidak ada pesan yang dikirim."
+BROADCAST_ALREADY_HANDLED = "Siaran #{id} sudah diproses ({state})."
+BROADCAST_STATE_DRAFT = "menunggu persetujuan"
+BROADCAST_STATE_RUNNING = "sedang dikirim"
+BROADCAST_STATE_PAUSED = "dijeda"
+BROADCAST_STATE_DONE = "selesai"
+BROADCAST_STATE_CANCELLED = "dihentikan"
+BROADCAST_PROGRESS = (
+    "📣 <b>Siaran #{id}</b> – {state}\n"
+    "Terkirim: {sent}\n"
+    "Gagal: {failed}\n"
+    "Memblokir bot: {blocked}\n"
+    "Tersisa: {remaining} dari {total}\n"
+    "Kecepatan: {rate} pesan/detik\n"
+    "Perkiraan: {eta}"
+)
+BROADCAST_ETA = "selesai sekitar {value} lagi"
+BROADCAST_ETA_UNKNOWN = "menghitung…"
+BROADCAST_SUMMARY_DONE = "✅ <b>Siaran #{id} selesai</b>"
+BROADCAST_SUMMARY_CANCELLED = "⏹️ <b>Siaran #{id} dihentikan</b>"
+BROADCAST_SUMMARY = (
+    "Terkirim: {sent}\n"
+    "Gagal: {failed}\n"
+    "Memblokir bot: {blocked}\n"
+    "Tidak dikirim: {remaining}\n"
+    "Total penerima: {total}"
+)
+BROADCAST_STARS = "Bintang terpakai: {spent} dari anggaran {budget}"
+BROADCAST_STATUS_EMPTY = "Belum ada siaran."
+BROADCAST_STATUS_TITLE = "<b>Siaran terbaru</b>"
+BROADCAST_STATUS_LINE = (
+    "#{id}{origin} – {state}: terkirim {sent}, gagal {failed}, memblokir {blocked}, "
+    "tersisa {remaining} dari {total}"
+)
+BROADCAST_ORIGIN_AUTO = " (otomatis)"
+
+# Automatic drafts from the program API (what subscribers read).
+GELOMBANG_OPEN_TITLE = "📢 <b>Gelombang {nomor} Kartu Prakerja sudah dibuka!</b>"
+GELOMBANG_UPCOMING_TITLE = "📅 <b>Gelombang {nomor} Kartu Prakerja segera dibuka</b>"
+GELOMBANG_DATES = "Pendaftaran dibuka: {dibuka}\nPendaftaran ditutup: {ditutup}"
+GELOMBANG_HOW_TO_JOIN = (
+    "<b>Cara ikut</b>\n"
+    "1. Masuk atau buat akun di www.prakerja.go.id.\n"
+    "2. Lengkapi data diri dan selesaikan tes kemampuan dasar.\n"
+    "3. Pilih gelombang {nomor} lalu klik <b>Gabung</b>."
+)
+GELOMBANG_OFFICIAL_LINK = (
+    'Info resmi: <a href="https://www.prakerja.go.id">www.prakerja.go.id</a>. '
+    "Pendaftaran gratis: jangan percaya pihak yang meminta bayaran atau kode OTP."
+)

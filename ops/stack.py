@@ -47,6 +47,8 @@ class StackConfig:
     model: Path = MODEL
     bot_env: dict[str, str] = field(default_factory=dict)
     log_format: str = "text"  # LOG_FORMAT: the supervisor writes every child's log in it
+    # Extra flags for the Bot API emulator, e.g. ["--limits", "telegram"] (send caps on).
+    emulator_args: list[str] = field(default_factory=list)
 
     @classmethod
     def on_free_ports(cls, root: Path, **overrides: object) -> StackConfig:
@@ -190,6 +192,7 @@ def build_stack(config: StackConfig) -> list[Service]:
                     "--port",
                     str(config.chat_port),
                     "--staff-group",
+                    *config.emulator_args,
                 ],
                 healthy=http_ok(f"http://{host}:{config.chat_port}/healthz"),
                 log_path=config.log_dir / "telegram-emulator.log",

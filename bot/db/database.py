@@ -107,12 +107,16 @@ class Database:
         return await self.run(lambda session: session.get(User, telegram_id))
 
     async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
-        """Remember that the user blocked (or unblocked) the bot."""
+        """Remember that the user blocked (or unblocked) the bot; blocking also unsubscribes."""
 
         def _set(session: Session) -> None:
             user = session.get(User, telegram_id)
             if user is not None:
                 user.blocked_bot = blocked
+                if blocked and user.consent_updates:
+                    # After unblocking, /langganan subscribes again.
+                    user.consent_updates = False
+                    user.consent_updates_at = utcnow()
 
         await self.run(_set)
 

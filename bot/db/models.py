@@ -8,12 +8,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -142,3 +144,77 @@ class TicketMessage(Base):
     staff_message_id: Mapped[int] = mapped_column(Integer)
     applicant_message_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """One announcement to subscribers: its content, state and exact counters."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # admin id; None for automatic
+    origin: Mapped[str] = mapped_column(String(16), default="manual")  # manual | auto
+    # draft -> running <-> paused -> done | cancelled (a draft may also be cancelled)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    html: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str | None] = mapped_column(String(256))  # a Telegram file_id
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    star_budget: Mapped[float] = mapped_column(Float, default=0.0)
+    paid_reserved: Mapped[int] = mapped_column(Integer, default=0)  # paid sends claimed or made
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    paid_sent: Mapped[int] = mapped_column(Integer, default=0)
+    rate_limited: Mapped[int] = mapped_column(Integer, default=0)  # 429 answers received
+    throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # shared 429 pause
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BroadcastRecipient(Base):
+    """One (broadcast, recipient) delivery with its status, attempts and message id."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "telegram_id", name="uq_broadcast_recipient"),
+        Index("ix_broadcast_recipients_claim", "broadcast_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    # queued -> sending (claimed, with a lease) -> sent | blocked | failed (or queued to retry)
+    status: Mapped[str] = mapped_column(String(8), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry backoff
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(64))
+
+
+class AnnouncedEvent(Base):
+    """A gelombang event (e.g. "gelombang:8:open") seen by the poller; announced at most once."""
+
+    __tablename__ = "announced_events"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL")
+    )
+
+
+class BroadcastSender(Base):
+    """A running sender process's heartbeat: the global rate is shared among the live ones."""
+
+    __tablename__ = "broadcast_senders"
+
+    sender_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import commands, conversation, media, membership, verification
+from bot.handlers import broadcast, commands, conversation, media, membership, verification
 from bot.handlers.errors import on_error
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -21,6 +21,14 @@ NEW_MESSAGE = filters.UpdateType.MESSAGE
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler; verification runs first so a NIK never reaches Rasa."""
+    # group -2: after a bare /siaran, an admin's next text or photo is the broadcast's content
+    application.add_handler(
+        MessageHandler(
+            PRIVATE & NEW_MESSAGE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND,
+            broadcast.on_composed,
+        ),
+        group=-2,
+    )
     # group -1: the identity check intercepts contacts and typed NIKs while it is waiting for them
     application.add_handler(
         MessageHandler(PRIVATE & NEW_MESSAGE & filters.CONTACT, verification.on_contact), group=-1
@@ -34,6 +42,10 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
 
     for name, callback in commands.COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    application.add_handler(CommandHandler("siaran", broadcast.siaran, filters=PRIVATE))
+    application.add_handler(
+        CommandHandler("siaran_status", broadcast.siaran_status, filters=PRIVATE)
+    )
     application.add_handler(
         MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND, commands.unknown_command)
     )

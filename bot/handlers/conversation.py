@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.dialogue import converse, text_for_nlu
-from bot.handlers import handoff, staff, subscription
+from bot.handlers import broadcast, handoff, staff, subscription
 from bot.privacy import redact
 from bot.rendering import BOT_ACTION
 from bot.services import get_services
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 BOT_ACTIONS = {
     handoff.RATING_PREFIX: handoff.on_rating_button,  # r:<ticket>:<score|skip>
     "t": staff.on_card_button,  # t:claim:<ticket> / t:close:<ticket> in a staff group
+    "bc": broadcast.on_action,  # bc:<action>:<broadcast> for admins
 }
 
 

@@ -29,6 +29,17 @@ log = logging.getLogger("sandbox.program_api")
 FaultMode = Literal["none", "latency", "error500", "ratelimit", "timeout", "malformed"]
 
 
+class GelombangChange(BaseModel):
+    """Body of POST /_sandbox/gelombang: add a gelombang or change one (sandbox only)."""
+
+    nomor: int | None = Field(default=None, ge=1, le=100000)  # None: the next number
+    status: Literal["upcoming", "open", "closed", "announced"] = "open"
+    dibuka: datetime | None = None
+    ditutup: datetime | None = None
+    pengumuman: str | None = None
+    kuota: int | None = Field(default=50_000, ge=0)
+
+
 class FaultConfig(BaseModel):
     """Body of POST /_sandbox/faults."""
 
@@ -190,6 +201,33 @@ def create_app(
     async def clear_fault() -> dict[str, bool]:
         faults.set(FaultConfig())
         return {"ok": True}
+
+    @app.post("/_sandbox/gelombang", include_in_schema=False)
+    async def change_gelombang(change: GelombangChange) -> Any:
+        # Demos and tests: open or announce a gelombang so the bot's poller sees an event.
+        now = scenarios.now_wib()
+        current = {g["nomor"]: g for g in store.list_gelombang()}
+        nomor = change.nomor or max(current, default=0) + 1
+        doc = dict(current.get(nomor) or {})
+        dibuka = change.dibuka or (
+            datetime.fromisoformat(doc["dibuka"]) if "dibuka" in doc else now
+        )
+        ditutup = change.ditutup or (
+            datetime.fromisoformat(doc["ditutup"]) if "ditutup" in doc else now + timedelta(days=7)
+        )
+        doc.update(
+            nomor=nomor,
+            status=change.status,
+            dibuka=dibuka.isoformat(),
+            ditutup=ditutup.isoformat(),
+            pengumuman=change.pengumuman if change.pengumuman else doc.get("pengumuman"),
+            kuota=change.kuota,
+            mode_pelatihan=doc.get("mode_pelatihan") or ["daring", "luring", "bauran"],
+            diperbarui_pada=now.isoformat(),
+        )
+        validated = models.Gelombang.model_validate(doc)
+        store.put_gelombang(nomor, validated.model_dump(mode="json"))
+        return validated.model_dump(mode="json")
 
     @app.get("/v1/gelombang", response_model=models.GelombangList)
     async def list_gelombang() -> models.GelombangList:

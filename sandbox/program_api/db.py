@@ -116,6 +116,13 @@ class Store:
             rows = conn.execute("SELECT doc FROM gelombang ORDER BY nomor").fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def put_gelombang(self, nomor: int, doc: dict[str, Any]) -> None:
+        """Insert or replace one gelombang (sandbox endpoint for demos and tests)."""
+        with self._conn() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO gelombang VALUES (?, ?)", (nomor, json.dumps(doc))
+            )
+
     def get_gelombang(self, nomor: int) -> dict[str, Any] | None:
         """One gelombang or None."""
         with self._conn() as conn:

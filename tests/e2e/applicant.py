@@ -71,17 +71,23 @@ class Applicant:
         self.last_seen_id = max(self.last_seen_id, int(sent["message_id"]))
         return int(sent["message_id"])
 
-    def say(self, text: str | None = None, *, timeout: float = 30.0, **extra: Any) -> list[Reply]:
+    def say(
+        self, text: str | None = None, *, timeout: float = 30.0, settle: float = 1.5, **extra: Any
+    ) -> list[Reply]:
         """Send a message and return every bot reply that follows it."""
         after = self.send(text, **extra)
-        return self.wait_replies(after, timeout=timeout)
+        return self.wait_replies(after, timeout=timeout, settle=settle)
 
-    def press(self, reply: Reply, title: str, *, timeout: float = 30.0) -> list[Reply]:
+    def press(
+        self, reply: Reply, title: str, *, timeout: float = 30.0, settle: float = 1.5
+    ) -> list[Reply]:
         """Press the inline button with this title under ``reply``."""
         data = dict(reply.buttons)[title]
-        return self.press_data(reply.message_id, data, timeout=timeout)
+        return self.press_data(reply.message_id, data, timeout=timeout, settle=settle)
 
-    def press_data(self, message_id: int, data: str, *, timeout: float = 30.0) -> list[Reply]:
+    def press_data(
+        self, message_id: int, data: str, *, timeout: float = 30.0, settle: float = 1.5
+    ) -> list[Reply]:
         """Send a callback with arbitrary data and return the replies that follow."""
         after = self.latest_message_id()
         sent = self._post(
@@ -89,7 +95,7 @@ class Applicant:
             {"user_id": self.user_id, "message_id": message_id, "data": data},
         )
         self.last_callback_id = sent["callback_query_id"]
-        return self.wait_replies(after, timeout=timeout)
+        return self.wait_replies(after, timeout=timeout, settle=settle)
 
     def callback_answer(self) -> dict[str, Any]:
         """The bot's answer to the last button press."""

@@ -249,3 +249,18 @@ def test_status_codes_agree_everywhere() -> None:
     document = yaml.safe_load(Path("docs/program-api.openapi.yaml").read_text())
     openapi_enum = document["components"]["schemas"]["StatusPeserta"]["enum"]
     assert list(get_args(StatusPeserta)) == list(STATUS_CODES) == list(openapi_enum)
+
+
+async def test_sandbox_endpoint_adds_and_opens_a_gelombang(http: httpx.AsyncClient) -> None:
+    before = (await http.get("/v1/gelombang", headers=AUTH)).json()["data"]
+    upcoming = await http.post("/_sandbox/gelombang", json={"status": "upcoming"}, headers=AUTH)
+    assert upcoming.status_code == 200
+    nomor = upcoming.json()["nomor"]
+    assert nomor == max(g["nomor"] for g in before) + 1
+    opened = await http.post(
+        "/_sandbox/gelombang", json={"nomor": nomor, "status": "open"}, headers=AUTH
+    )
+    assert opened.json()["dibuka"] == upcoming.json()["dibuka"]
+    listed = (await http.get(f"/v1/gelombang/{nomor}", headers=AUTH)).json()
+    assert listed["status"] == "open"
+    assert (await http.post("/_sandbox/gelombang", json={"status": "open"})).status_code == 401

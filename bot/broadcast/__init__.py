@@ -1,0 +1,1 @@
+"""Announcements to subscribers: drafts, admin approval, the resumable sender, the poller."""
