@@ -21,13 +21,14 @@ NEW_MESSAGE = filters.UpdateType.MESSAGE
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler; verification runs first so a NIK never reaches Rasa."""
-    # group -2: after a bare /siaran, an admin's next text or photo is the broadcast's content
+    # group -4: after a bare /siaran, an admin's next text or photo is the broadcast's content
+    # (groups -3 and -2 are the staff group and the ticket relay, see bot/handlers/staff.py)
     application.add_handler(
         MessageHandler(
             PRIVATE & NEW_MESSAGE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND,
             broadcast.on_composed,
         ),
-        group=-2,
+        group=-4,
     )
     # group -1: the identity check intercepts contacts and typed NIKs while it is waiting for them
     application.add_handler(
