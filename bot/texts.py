@@ -447,11 +447,10 @@ GELOMBANG_UPCOMING_TITLE = "📅 <b>Gelombang {nomor} Kartu Prakerja segera dibu
 GELOMBANG_DATES = "Pendaftaran dibuka: {dibuka}\nPendaftaran ditutup: {ditutup}"
 GELOMBANG_HOW_TO_JOIN = (
     "<b>Cara ikut</b>\n"
-    "1. Masuk atau buat akun di www.prakerja.go.id.\n"
-    "2. Lengkapi data diri dan selesaikan tes kemampuan dasar.\n"
-    "3. Pilih gelombang {nomor} lalu klik <b>Gabung</b>."
+    f"• Belum punya akun: daftar di {_SITUS}, lengkapi data diri dan Tes Kemampuan Dasar.\n"
+    f'• Sudah punya akun: masuk ke {_DASHBOARD}, klik "Gabung Gelombang", lalu "Ya, Gabung".'
 )
 GELOMBANG_OFFICIAL_LINK = (
-    'Info resmi: <a href="https://www.prakerja.go.id">www.prakerja.go.id</a>. '
-    "Pendaftaran gratis: jangan percaya pihak yang meminta bayaran atau kode OTP."
+    f'Info resmi: <a href="https://{_SITUS}">{_SITUS}</a>. '
+    "Jangan berikan kode OTP atau kata sandi kepada siapa pun."
 )
