@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,26 +18,8 @@ from bot.broadcast.store import (
     Outcome,
 )
 from bot.db.database import Database, upgrade
-from tests.postgres import temporary_postgres_database
 
 LEASE = timedelta(seconds=30)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-        return
-    with temporary_postgres_database("prakerja_bc") as url:
-        yield url
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture
