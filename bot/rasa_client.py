@@ -86,7 +86,7 @@ class RasaClient:
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             transport=transport,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=8),
         )
 
     async def send_message(

@@ -38,12 +38,13 @@ class ScriptedRasa:
 
     reply: Callable[[str], Answer] = lambda text: [{"text": f"jawaban untuk: {text}"}]
     down: bool = False
+    delay: float = 0.0  # seconds before each webhook answer (a slow Rasa)
     messages: list[dict[str, Any]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     # Events appended through the gated API (pause/resume), per sender.
     appended: dict[str, list[str]] = field(default_factory=dict)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         """The MockTransport handler."""
         if self.down:
             raise httpx.ConnectError("Rasa is down", request=request)
@@ -55,6 +56,8 @@ class ScriptedRasa:
         if path.endswith("/webhook"):
             body = json.loads(request.content)
             self.messages.append(body)
+            if self.delay:
+                await asyncio.sleep(self.delay)
             return httpx.Response(200, json=self.reply(body["message"]))
         if path.startswith("/conversations/") and path.endswith("/tracker/events"):
             sender = path.split("/")[2]
