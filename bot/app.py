@@ -153,8 +153,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
         rate_limiter=AIORateLimiter(max_retries=2),
+        metrics=metrics,
     )
-    bot.metrics = metrics
     flood = FloodGate(
         settings.flood_messages_per_minute, settings.flood_burst, settings.flood_max_pending
     )

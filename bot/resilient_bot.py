@@ -23,13 +23,13 @@ class ResilientBot(ExtBot[Any]):
     empty update with the same id: it is logged, confirmed with the next offset and skipped.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, metrics: BotMetrics | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             # Called with the method name before each request (the broadcast pacer counts sends).
             self.send_observers: list[Callable[[str], None]] = []
-            # Counts replies and Bot API errors (bot.metrics); set in bot.app.
-            self.metrics: BotMetrics | None = None
+            # Counts replies and Bot API errors (bot.metrics).
+            self.metrics = metrics
 
     async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
         for observer in self.send_observers:
