@@ -272,6 +272,9 @@ class BotMetrics:
             "Scrapes whose database gauges could not be read (the last values are kept).",
             registry=r,
         )
+        # Hot-path label children, looked up once (prometheus_client's labels() takes a lock).
+        self._update_children: dict[str, Any] = {}
+        self._reply_children: dict[str, Any] = {}
         self._db_refreshed = 0.0
         self._db_refresh: asyncio.Task[None] | None = None
         self._shown_broadcasts: set[str] = set()
@@ -281,7 +284,11 @@ class BotMetrics:
     @_never_raises
     def update_received(self, update: object) -> None:
         """Count one update by type."""
-        self.updates.labels(update_type(update)).inc()
+        kind = update_type(update)
+        child = self._update_children.get(kind)
+        if child is None:
+            child = self._update_children[kind] = self.updates.labels(kind)
+        child.inc()
 
     @contextmanager
     def handling(self, began: float) -> Iterator[None]:
@@ -315,7 +322,10 @@ class BotMetrics:
         if trace is None:
             return  # not a reply to an update (start-up, jobs, SLA reminders)
         trace.last_reply = time.monotonic()
-        self.replies.labels(kind).inc()
+        child = self._reply_children.get(kind)
+        if child is None:
+            child = self._reply_children[kind] = self.replies.labels(kind)
+        child.inc()
 
     @_never_raises
     def request_failed(self, endpoint: str, error: BaseException) -> None:
