@@ -51,10 +51,10 @@ class Readiness:
     ttl: float = READINESS_TTL
     timeout: float = CHECK_TIMEOUT
     clock: Callable[[], float] = time.monotonic
-    _result: dict[str, bool] = field(default_factory=dict)
-    _checked_at: float | None = None
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _running: dict[str, asyncio.Task[bool]] = field(default_factory=dict)
+    _result: dict[str, bool] = field(default_factory=dict, init=False)
+    _checked_at: float | None = field(default=None, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _running: dict[str, asyncio.Task[bool]] = field(default_factory=dict, init=False)
 
     async def status(self) -> dict[str, bool]:
         """``{name: reachable}`` for every dependency, at most ``ttl`` seconds old."""
