@@ -22,6 +22,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.config import Settings
 from bot.db.database import Database, upgrade
+from bot.metrics import METRICS_KEY
 from bot.rasa_client import RasaClient
 from bot.services import SERVICES_KEY, Services
 from sandbox.telegram import create_app
@@ -117,6 +118,7 @@ def serve_emulator(staff_group: bool = False) -> tuple[str, uvicorn.Server, thre
 def run_bot(data_dir: Path, *, staff_group: bool = False, **settings: Any) -> Iterator[RunningBot]:
     """Start emulator and bot; yield the running bot; stop both."""
     url, server, server_thread = serve_emulator(staff_group)
+    settings.setdefault("metrics_port", 0)  # tests/bot/test_monitoring.py turns it on
     config = Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token=TOKEN,
@@ -137,7 +139,11 @@ def run_bot(data_dir: Path, *, staff_group: bool = False, **settings: Any) -> It
         services = app.bot_data[SERVICES_KEY]
         await services.rasa.aclose()
         services.rasa = RasaClient(
-            config.rasa_url, "token", timeout=2, transport=httpx.MockTransport(rasa.handle)
+            config.rasa_url,
+            "token",
+            timeout=2,
+            transport=httpx.MockTransport(rasa.handle),
+            observer=app.bot_data[METRICS_KEY].rasa_request,
         )
 
     application.post_init = post_init
