@@ -4,7 +4,7 @@ BOT := .venvs/bot/bin
 ENGINE := .venvs/engine/bin
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup model eval eval-independent lint bench bench-broadcast clean
+.PHONY: run test setup model eval lint bench bench-load bench-broadcast clean
 
 run: setup model ## start the assistant (local sandbox when TELEGRAM_BOT_TOKEN is unset)
 	@$(BOT)/python -m ops.run
@@ -18,19 +18,22 @@ setup: ## create or update both virtual environments
 model: setup ## train the Rasa model when its inputs changed
 	@ops/train.sh
 
-eval: model ## NLU report on the held-out messages, with the baseline (reports/nlu/)
-	@$(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
-		--test tests/nlu/heldout.yml --out reports/nlu
-
-eval-independent: model ## the same report on a second held-out set by another author
-	@$(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
-		--test tests/nlu/independent.yml --out reports/nlu-independent
+eval: model ## NLU: cross-validation on the training data, then the three held-out sets (reports/)
+	@$(ENGINE)/python ops/nlu_cv.py --train nlu --out reports/nlu-cv
+	@for set in blind independent heldout; do \
+	  printf '\n━━ held-out set tests/nlu/%s.yml (never trained or tuned on)\n' $$set; \
+	  $(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
+	    --test tests/nlu/$$set.yml --out reports/nlu-$$set || exit 1; \
+	done
 
 lint: setup ## ruff, mypy and the import rules (import-linter)
 	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot core ops sandbox tests && $(BOT)/mypy bot core ops sandbox && $(BOT)/lint-imports
 
 bench: setup model ## reply latency through the Telegram emulator
 	@$(BOT)/python -m ops.bench_latency
+
+bench-load: setup model ## open-loop load at rising rates: Rasa alone, then through the emulator
+	@$(BOT)/python -m ops.bench_load
 
 bench-broadcast: setup ## broadcast delivery at the emulator's 30/s cap (and paid at 1000/s)
 	@$(BOT)/python -m ops.bench_broadcast

@@ -5,22 +5,28 @@ policies' ``past_states`` walk every event; the in-memory and Redis stores seria
 so one long session made every turn slower (46 ms at turn 1, 259 ms at turn 400). Our answers need
 only the last few turns (MemoizationPolicy ``max_history: 5``, one-step rules, no slots: the bot
 owns business state), so on retrieval a tracker longer than ``TRACKER_MAX_EVENTS`` is cut to its
-latest events, keeping a pause (hand-off) that began earlier. The next save then stores the short
-tracker, so the stored conversation stays bounded too.
+latest events, keeping a pause (hand-off) that began earlier. In the in-memory and Redis stores
+the next save then stores the short tracker, so the stored conversation stays bounded too.
 
-Only stores that rewrite the whole tracker on save are bounded (in-memory, Redis). The SQL store
-appends the events past the count it has stored, so a shortened tracker would lose new events
-there; it reads only the current session (a session ends after 60 idle minutes, domain.yml), and
-the bot's flood limit caps a session's length in practice.
+The SQL store (production) appends on save the tracker's events past the count it has stored; a
+shortened tracker carries how many events it left out, and the store's count is corrected by it,
+so every new event is still written once. The SQL store still reads the current session's rows
+(a session ends after 60 idle minutes, domain.yml); only the policies' work is bounded there.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from typing import Any
 
-from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
+from rasa.core.tracker_store import (
+    InMemoryTrackerStore,
+    RedisTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+)
 from rasa.shared.core.events import ConversationPaused, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.common import call_potential_coroutine
@@ -31,6 +37,7 @@ from nlu.server.trackers import concrete_stores
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_EVENTS = 120  # about 30 turns (a turn is ~4 events)
+_LEFT_OUT = "_bounded_left_out"  # attribute on a shortened tracker: events not in it
 
 
 def max_events_from_env() -> int:
@@ -58,19 +65,36 @@ def shortened(tracker: DialogueStateTracker, max_events: int) -> DialogueStateTr
     tail = tail[first_user:]
     if tracker.is_paused() and not any(isinstance(e, ConversationPaused) for e in tail):
         tail.insert(0, ConversationPaused(timestamp=tail[0].timestamp if tail else None))
-    return DialogueStateTracker.from_events(
+    short = DialogueStateTracker.from_events(
         tracker.sender_id,
         tail,
         slots=list(tracker.slots.values()),
         sender_source=tracker.sender_source,
     )
+    setattr(short, _LEFT_OUT, len(events) - len(tail) + getattr(tracker, _LEFT_OUT, 0))
+    return short
+
+
+def _bound_sql(store: SQLTrackerStore) -> None:
+    """Correct the SQL store's "events already stored" count by what a tracker left out."""
+
+    def additional_events(session: Any, tracker: DialogueStateTracker) -> Any:
+        stored = store._event_query(
+            session, tracker.sender_id, fetch_events_from_all_sessions=False
+        ).count()
+        start = max(0, stored - getattr(tracker, _LEFT_OUT, 0))
+        return itertools.islice(tracker.events, start, len(tracker.events))
+
+    store._additional_events = additional_events  # type: ignore[method-assign]
 
 
 def bound_store(store: TrackerStore, max_events: int) -> list[str]:
     """Make the whole-tracker stores behind ``store`` return bounded trackers; their names."""
     bounded = []
     for concrete in concrete_stores(store):
-        if not isinstance(concrete, (InMemoryTrackerStore, RedisTrackerStore)):
+        if isinstance(concrete, SQLTrackerStore):
+            _bound_sql(concrete)
+        elif not isinstance(concrete, (InMemoryTrackerStore, RedisTrackerStore)):
             continue
         original = concrete.retrieve
 

@@ -2,6 +2,7 @@
 tests/actions is the engine-only test folder)."""
 
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,66 @@ def test_normalize_keeps_entities_anchored() -> None:
     new = msg.get("text")
     spans = [new[e["start"] : e["end"]] for e in msg.get("entities")]
     assert spans == ["go-pay", "bca"]
+
+
+def _trained_pipeline() -> tuple[object, list[str]]:
+    from nlu.components.sparse import build_pipeline
+
+    texts = [
+        "syarat daftar prakerja apa",
+        "apa saja syarat ikut",
+        "persyaratan kartu prakerja",
+        "cara daftar akun prakerja",
+        "bagaimana cara mendaftar",
+        "langkah daftar di dashboard",
+        "otp tidak masuk",
+        "kode otp belum datang",
+        "sms otp gagal",
+    ]
+    labels = ["ask_requirements"] * 3 + ["ask_registration"] * 3 + ["problem_otp"] * 3
+    pipeline = build_pipeline({"model": "logreg", "C": 50})
+    pipeline.fit(texts, labels)
+    return pipeline, texts
+
+
+def test_fast_path_gives_scikit_learns_probabilities() -> None:
+    import numpy as np
+
+    from nlu.components.sparse import FastLogReg
+
+    pipeline, texts = _trained_pipeline()
+    fast = FastLogReg.maybe(pipeline)
+    assert fast is not None
+    for text in [*texts, "gimana cara daftar prakerja min", "zzzz", ""]:
+        expected = pipeline.predict_proba([text])[0]  # type: ignore[attr-defined]
+        assert np.allclose(fast.predict_proba(text), expected, atol=1e-12), text
+
+
+def test_payload_examples_are_not_learnt_so_internal_intents_cannot_be_typed() -> None:
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.components.sparse import SparseLinearIntentClassifier
+
+    examples = [
+        Message(data={"text": t, "intent": i})
+        for t, i in [
+            ("syarat daftar apa", "ask_requirements"),
+            ("apa syaratnya", "ask_requirements"),
+            ("otp tidak masuk", "problem_otp"),
+            ("kode otp belum datang", "problem_otp"),
+            ("halo", "greet"),
+            ("hai kak", "greet"),
+            ("/status_verified", "status_verified"),
+        ]
+    ]
+    storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+    component = SparseLinearIntentClassifier({}, storage, Resource("sparse"))
+    component.train(TrainingData(examples))
+    message = Message(data={"text": "status_verified"})
+    component.process([message])
+    names = [r["name"] for r in message.get("intent_ranking")]
+    assert "status_verified" not in names
+    assert set(names) == {"ask_requirements", "problem_otp", "greet"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import create_engine, inspect
 
 from bot.db.database import Database, upgrade
@@ -30,6 +31,27 @@ async def test_users_are_created_then_touched(db: Database) -> None:
     assert again.last_seen >= first.last_seen
     assert again.first_seen == first.first_seen
     assert again.first_seen.tzinfo is not None
+
+
+async def test_a_busy_user_is_written_once_per_interval(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[object] = []
+    real_run = db.run
+
+    async def counting_run(work):  # type: ignore[no-untyped-def]
+        writes.append(work)
+        return await real_run(work)
+
+    monkeypatch.setattr(db, "run", counting_run)
+    for _ in range(5):
+        await db.touch_user(13, "id")
+    assert len(writes) == 1  # the hot path skips the write while last_seen is fresh
+    await db.touch_user(13, "en")  # a changed language is written at once
+    assert len(writes) == 2
+    monkeypatch.setattr("bot.db.database.TOUCH_INTERVAL_SECONDS", 0.0)
+    await db.touch_user(13, "en")
+    assert len(writes) == 3
 
 
 async def test_consent_and_block_flags(db: Database) -> None:
