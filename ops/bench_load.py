@@ -226,8 +226,9 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
             )
         await telegram_step(sim, 5, 4, 880_000_000)
 
+        rasa_steps: list[Step] = []
         if not args.skip_rasa:
-            steps: list[Step] = []
+            steps = rasa_steps
             for n, rate in enumerate(rates):
                 before = cpu_snapshot(services)
                 sent, latencies = await rasa_step(rasa, config.rasa_token, rate, args.seconds, n)
@@ -240,6 +241,7 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
                 await asyncio.sleep(2)
             print_table("Rasa's channel directly (open loop)", steps, names)
 
+        calls_before = len((await sim.get("/sim/calls")).json()["calls"])
         steps = []
         for n, rate in enumerate(rates):
             before = cpu_snapshot(services)
@@ -259,6 +261,22 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
             names,
         )
         print("(CPU ms/msg includes the drain time's idle work, e.g. long-polls.)")
+        calls = (await sim.get("/sim/calls", params={"since": calls_before})).json()["calls"]
+        sent = sum(s.sent for s in steps)
+        by_method: dict[str, int] = {}
+        for call in calls:
+            by_method[call["method"]] = by_method.get(call["method"], 0) + 1
+        print(
+            "Bot API calls per applicant message: "
+            + ", ".join(f"{m} {c / max(sent, 1):.2f}" for m, c in sorted(by_method.items()))
+        )
+        if rasa_steps and steps:
+            low_rasa, low_tg = rasa_steps[0], steps[0]
+            added = low_tg.pct(0.5) - low_rasa.pct(0.5)
+            print(
+                f"At {low_tg.rate:g} msg/s the Telegram path adds {added:.0f} ms to Rasa's own p50"
+                f" of {low_rasa.pct(0.5):.0f} ms (+{added / max(low_rasa.pct(0.5), 1e-9):.0%})"
+            )
 
         if args.session_turns:
             early, late = await session_growth(rasa, config.rasa_token, args.session_turns)
