@@ -164,7 +164,10 @@ async def telegram_step(
     answered = 0
     for user, stamps in sent.items():
         messages = (await sim.get(f"/sim/chats/{user}/messages")).json()["messages"]
-        replies = [m["stored_at"] for m in messages if m["from_bot"]]
+        # this step's answers: the chat also holds earlier steps' (all answered during their drain)
+        replies = [
+            m["stored_at"] for m in messages if m["from_bot"] and m["stored_at"] >= stamps[0]
+        ]
         # each FAQ answer is one message and a chat's answers come in order
         for asked, replied in zip(sorted(stamps), replies, strict=False):
             if replied - asked <= DRAIN_SECONDS:
@@ -225,6 +228,8 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
                 headers={"Authorization": f"Bearer {config.rasa_token}"},
             )
         await telegram_step(sim, 5, 4, 880_000_000)
+        # every applicant has written once before the measured rates (first contact is a write)
+        await telegram_step(sim, 30, APPLICANTS / 30, 890_000_000)
 
         rasa_steps: list[Step] = []
         if not args.skip_rasa:
