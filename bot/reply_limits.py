@@ -6,7 +6,8 @@ replies per chat (about one message per second in a private chat, with short bur
 per minute in a group), and the bulk budget belongs to broadcasts, which have their own sender,
 Bot and pacing (bot/broadcast). So this limiter keeps the group limit and the 429 handling (one
 pause for everyone, ``retry_after`` honoured), drops the overall one, and adds a leaky bucket per
-private chat. Chat actions ("typing…") are not messages and pass unlimited.
+private chat: a burst of 6 messages, then one per second. Chat actions ("typing…"), edits and
+deletions are not new messages and pass unlimited.
 """
 
 from __future__ import annotations
@@ -18,7 +19,19 @@ from aiolimiter import AsyncLimiter
 from telegram._utils.types import JSONDict
 from telegram.ext import AIORateLimiter
 
-UNLIMITED_ENDPOINTS = frozenset({"sendChatAction", "answerCallbackQuery", "getMe", "getUpdates"})
+# Not new messages in a chat: chat actions, callback answers, edits and deletions
+UNLIMITED_ENDPOINTS = frozenset(
+    {
+        "sendChatAction",
+        "answerCallbackQuery",
+        "getMe",
+        "getUpdates",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+    }
+)
 _MAX_IDLE_LIMITERS = 4096
 
 
@@ -27,8 +40,8 @@ class ReplyRateLimiter(AIORateLimiter):
 
     def __init__(
         self,
-        private_burst: int = 3,
-        private_period: float = 3.0,
+        private_burst: int = 6,
+        private_period: float = 6.0,
         group_max_rate: float = 20,
         group_time_period: float = 60,
         max_retries: int = 2,
