@@ -154,7 +154,14 @@ def build_stack(config: StackConfig) -> list[Service]:
     endpoints.write_text(endpoints_yaml(config))
     # Only the authenticated bot channel: no `rest:` (it converses as anyone, with any metadata).
     credentials.write_text("nlu.server.channel.BotChannel: {}\n")
-    engine_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Rasa and the action server write LOG_FORMAT themselves; the supervisor writes (and rotates)
+    # their log files from their output, so they must not open LOG_DIR files of their own.
+    engine_env = {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "LOG_FORMAT": config.log_format,
+        "LOG_DIR": "",
+    }
     host = config.host
     services: list[Service] = []
 
