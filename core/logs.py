@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
+from core.env import env_number
 from core.redaction import install_log_redaction, redact_log_text
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -190,22 +191,9 @@ class LogSettings:
             level=chosen_level,
             format=log_format,
             directory=Path(directory) if directory else None,
-            max_bytes=_env_int("LOG_MAX_BYTES", DEFAULT_MAX_BYTES, minimum=1024),
-            backup_count=_env_int("LOG_BACKUP_COUNT", DEFAULT_BACKUP_COUNT, minimum=0),
+            max_bytes=env_number("LOG_MAX_BYTES", DEFAULT_MAX_BYTES, int, 1024, "a whole number"),
+            backup_count=env_number("LOG_BACKUP_COUNT", DEFAULT_BACKUP_COUNT, int, 0, "a count"),
         )
-
-
-def _env_int(name: str, default: int, minimum: int) -> int:
-    raw = (os.environ.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw[:20]!r}.") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, not {value}.")
-    return value
 
 
 def make_formatter(process: str, log_format: str) -> logging.Formatter:

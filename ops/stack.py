@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ SANDBOX_BOT_TOKEN = "1000000001:SANDBOX-local-token"  # accepted by the local Bo
 SANDBOX_STAFF_CHAT_ID = "-1001000000001"
 SANDBOX_ADMIN_USER_IDS = "500000001"
 MODEL = REPO / "models" / "prakerja.tar.gz"
+DEFAULT_STARTUP_WAIT = 300.0  # the bot's STARTUP_WAIT_SECONDS default
 
 
 @dataclass
@@ -142,6 +144,15 @@ def _rasa_loaded(response: httpx.Response) -> bool:
         return bool(response.json().get("model_file"))
     except ValueError:
         return False
+
+
+def startup_wait_seconds(config: StackConfig) -> float:
+    """The bot's STARTUP_WAIT_SECONDS (300 when unset or invalid: the bot reports that itself)."""
+    raw = config.bot_env.get("STARTUP_WAIT_SECONDS", os.environ.get("STARTUP_WAIT_SECONDS"))
+    try:
+        return max(0.0, float(raw)) if raw and raw.strip() else DEFAULT_STARTUP_WAIT
+    except ValueError:
+        return DEFAULT_STARTUP_WAIT
 
 
 def build_stack(config: StackConfig) -> list[Service]:
@@ -289,7 +300,9 @@ def build_stack(config: StackConfig) -> list[Service]:
                 **sandbox_staff,
                 **config.bot_env,
             },
-            startup_timeout=60,
+            # The bot may wait for Rasa's model (STARTUP_WAIT_SECONDS) before it is ready, e.g.
+            # when it restarts while Rasa reloads: that is not a failed start.
+            startup_timeout=60 + startup_wait_seconds(config),
             # The emulator forgets chats and update ids when it restarts: the bot restarts too.
             requires=("telegram-emulator",) if config.uses_emulator else (),
         )

@@ -25,6 +25,7 @@ from bot import texts
 from ops.services import BOT_PYTHON, REPO
 from ops.stack import MODEL, free_port
 from tests.e2e.applicant import Applicant, all_text
+from tests.e2e.processes import start_logged
 
 pytestmark = pytest.mark.e2e
 
@@ -97,16 +98,7 @@ def test_honcho_runs_the_whole_procfile_stack_answers_and_stops(tmp_path: Path) 
     )
     output = tmp_path / "honcho.out"
     argv = [str(HONCHO), "-f", str(PROCFILE), "-d", str(REPO), "-e", str(empty_env_file)]
-    with output.open("w") as out:
-        honcho = subprocess.Popen(
-            [*argv, "--no-colour", "start"],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+    honcho = start_logged([*argv, "--no-colour", "start"], env, output)
     chat = f"http://127.0.0.1:{ports['SANDBOX_CHAT_PORT']}"
     try:
         wait_until(lambda: answers(f"{chat}/healthz"), "Bot API emulator", 90, honcho)

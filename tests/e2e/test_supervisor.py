@@ -23,9 +23,10 @@ import httpx
 import pytest
 
 from bot import texts
-from ops.services import REPO, UNFORMATTED_LOGGER
+from ops.services import UNFORMATTED_LOGGER
 from ops.stack import MODEL, free_port
 from tests.e2e.applicant import Applicant, all_text
+from tests.e2e.processes import start_logged
 
 pytestmark = pytest.mark.e2e
 
@@ -105,16 +106,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         }
     )
     output = root / "make-run.out"
-    with output.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ops.run"],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+    process = start_logged([sys.executable, "-m", "ops.run"], env, output)
     running = Run(process, root, env, output)
     try:
         running.wait_output("Press Ctrl-C to stop.", timeout=400)
