@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import httpx
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.broadcast.runtime import start_broadcasting, stop_broadcasting
@@ -20,12 +21,21 @@ from bot.handlers import register_handlers
 from bot.handlers.custom import CUSTOM_EFFECTS
 from bot.handlers.handoff import start_handoff
 from bot.handlers.staff import register_handoff
+from bot.metrics import METRICS_KEY, BotMetrics, MeteredProgramAPI
+from bot.monitoring import (
+    MonitoringServer,
+    Readiness,
+    build_app,
+    database_check,
+    rasa_check,
+    telegram_check,
+)
 from bot.ordering import PerUserUpdateProcessor
 from bot.rasa_client import RasaClient
 from bot.rendering import PayloadStore
+from bot.reply_limits import ReplyRateLimiter
 from bot.resilient_bot import ResilientBot
 from bot.services import SERVICES_KEY, Services, get_services
-from core.program_api import ProgramAPI
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +61,48 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
 
+    metrics = BotMetrics()
+    monitoring: dict[str, MonitoringServer | httpx.AsyncClient] = {}
+
+    async def start_monitoring(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+        """Serve /metrics, /healthz and /readyz on METRICS_HOST:METRICS_PORT (unless 0)."""
+        if not settings.metrics_enabled:
+            return
+        probe_http = httpx.AsyncClient(timeout=httpx.Timeout(2.0))
+        monitoring["probe_http"] = probe_http
+        readiness = Readiness(
+            {
+                "rasa": rasa_check(lambda: services.rasa),
+                "database": database_check(services.db),
+                "telegram": telegram_check(probe_http, application.bot.base_url),
+            }
+        )
+        server = MonitoringServer(
+            build_app(metrics, readiness, services.db),
+            settings.metrics_host,
+            settings.metrics_port,
+        )
+        try:
+            await server.start()
+        except OSError as exc:
+            # start-up checked the port; losing a race for it must not take applicants offline
+            logger.error("METRICS_PORT %s: no metrics endpoint (%s)", settings.metrics_port, exc)
+            return
+        monitoring["server"] = server
+
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,
             db=Database(settings.effective_database_url),
-            rasa=RasaClient(settings.rasa_url, rasa_token, timeout=settings.rasa_timeout),
-            program_api=ProgramAPI(
+            rasa=RasaClient(
+                settings.rasa_url,
+                rasa_token,
+                timeout=settings.rasa_timeout,
+                observer=metrics.rasa_request,
+            ),
+            program_api=MeteredProgramAPI(
+                metrics,
                 settings.program_api_url,
                 settings.program_api_token.get_secret_value(),
                 timeout=settings.program_api_timeout,
@@ -65,6 +110,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             payloads=PayloadStore(settings.effective_privacy_key),
             custom_effects=CUSTOM_EFFECTS,
         )
+        await start_monitoring(application, application.bot_data[SERVICES_KEY])
         if application.job_queue is not None:
             application.job_queue.run_repeating(
                 purge_expired_records, interval=RETENTION_JOB_INTERVAL, first=5
@@ -72,7 +118,9 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         await start_handoff(application)
         await publish_menu(application.bot)
         services = application.bot_data[SERVICES_KEY]
-        await start_broadcasting(application, settings, services.db, services.payloads)
+        await start_broadcasting(
+            application, settings, services.db, services.payloads, metrics=metrics
+        )
         if settings.bot_ready_file is not None:
             settings.bot_ready_file.parent.mkdir(parents=True, exist_ok=True)
             settings.bot_ready_file.write_text("ready\n")
@@ -81,6 +129,12 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         await stop_broadcasting(application)
+        server = monitoring.pop("server", None)
+        if isinstance(server, MonitoringServer):
+            await server.stop()
+        probe_http = monitoring.pop("probe_http", None)
+        if isinstance(probe_http, httpx.AsyncClient):
+            await probe_http.aclose()
         services = application.bot_data.get(SERVICES_KEY)
         if isinstance(services, Services):
             await services.rasa.aclose()
@@ -93,13 +147,16 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         token=settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url or "https://api.telegram.org/file/bot",
-        request=HTTPXRequest(connection_pool_size=64, read_timeout=15, connect_timeout=5),
+        # a small pool: httpx checks every pooled connection on each request, so a big idle pool
+        # costs CPU on the hot path; 16 in flight is ample for replies at 100+ msg/s
+        request=HTTPXRequest(connection_pool_size=16, read_timeout=15, connect_timeout=5),
         get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=5),
         defaults=Defaults(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
-        rate_limiter=AIORateLimiter(max_retries=2),
+        rate_limiter=ReplyRateLimiter(),
+        metrics=metrics,
     )
     flood = FloodGate(
         settings.flood_messages_per_minute, settings.flood_burst, settings.flood_max_pending
@@ -108,12 +165,18 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         ApplicationBuilder()
         .bot(bot)
         .concurrent_updates(
-            PerUserUpdateProcessor(64, flood=flood, exempt_chats=frozenset(settings.staff_chat_id))
+            PerUserUpdateProcessor(
+                64,
+                flood=flood,
+                exempt_chats=frozenset(settings.staff_chat_id),
+                metrics=metrics,
+            )
         )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     application = builder.build()
+    application.bot_data[METRICS_KEY] = metrics
     register_handlers(application)
     register_handoff(application, settings)
     return application

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     log_backup_count: int = Field(default=5, ge=0)
     bot_ready_file: Path | None = None
 
+    # Prometheus /metrics, /healthz and /readyz (bot.monitoring); port 0 or empty: no endpoint.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -108,6 +112,17 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """An empty variable means unset (``make run`` clears LOG_DIR for the bot)."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_port_disables(cls, value: object) -> object:
+        """``METRICS_PORT=`` (empty) turns the endpoint off, like ``0``."""
+        return 0 if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def metrics_enabled(self) -> bool:
+        """Whether the bot serves /metrics, /healthz and /readyz."""
+        return self.metrics_port != 0
 
     @field_validator("staff_chat_id", "admin_user_ids", mode="before")
     @classmethod

@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 # Long messages keep their beginning (context) and their end (usually the question).
 MAX_FORWARDED_CHARS = 2000
 TYPING_REFRESH_SECONDS = 4.5
+# "typing…" only when an answer is slow: most answers arrive well before this, and a chat action
+# per message would double the requests to Telegram
+TYPING_DELAY_SECONDS = 0.8
 
 # Sentence boundaries: end punctuation followed by white space, or line breaks (never the dots
 # inside "Rp3.500.000").
@@ -196,9 +199,10 @@ async def send(
 
 @contextlib.asynccontextmanager
 async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" until the block finishes (Telegram clears it after about 5 s)."""
+    """Show "typing…" if the block takes longer than a moment, until it finishes."""
 
     async def _keep_typing() -> None:
+        await asyncio.sleep(TYPING_DELAY_SECONDS)
         while True:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -16,14 +16,23 @@ from telegram.ext import BaseUpdateProcessor
 from bot import texts
 from bot.flood import FloodGate
 
+if TYPE_CHECKING:
+    from bot.metrics import BotMetrics
+
 logger = logging.getLogger(__name__)
 update_log = logging.getLogger("bot.updates")
 
 
-async def _timed(update: object, coroutine: Awaitable[Any], began: float) -> None:
+async def _timed(
+    update: object, coroutine: Awaitable[Any], began: float, metrics: BotMetrics | None = None
+) -> None:
     """Await the update's handling; log its id and latency (since ``began``) once done."""
     try:
-        await coroutine
+        if metrics is None:
+            await coroutine
+        else:
+            with metrics.handling(began):  # replies sent meanwhile count for this update
+                await coroutine
     finally:
         if isinstance(update, Update):
             latency_ms = round((time.monotonic() - began) * 1000)
@@ -68,8 +77,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         max_waiting_updates: int = 4096,
         flood: FloodGate | None = None,
         exempt_chats: frozenset[int] = frozenset(),
+        metrics: BotMetrics | None = None,
     ) -> None:
         super().__init__(max_waiting_updates)
+        self._metrics = metrics
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiters: dict[int, int] = {}
@@ -81,15 +92,20 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update after earlier updates of the same user have finished."""
         began = time.monotonic()  # latency includes waiting behind the user's earlier updates
+        metrics = self._metrics
+        if metrics is not None:
+            metrics.update_received(update)
         key = update_key(update)
         if key is None:
             async with self._slots:
-                await _timed(update, coroutine, began)
+                await _timed(update, coroutine, began, metrics)
             return
         if self._flood is not None and is_from_person(update) and not self._is_exempt(update):
             if not self._flood.admit(key, self._waiters.get(key, 0)):
                 if isinstance(coroutine, Coroutine):
                     coroutine.close()  # refused before it started: nothing to undo
+                if metrics is not None:
+                    metrics.flood_refused()
                 if self._flood.should_warn(key):
                     self._warn(update)
                 return
@@ -97,7 +113,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiters[key] = self._waiters.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await _timed(update, coroutine, began)
+                await _timed(update, coroutine, began, metrics)
         finally:
             self._waiters[key] -= 1
             if self._waiters[key] == 0:  # forget idle users so the maps stay small

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +70,26 @@ def parse_bot_messages(data: object) -> list[BotMessage]:
     return messages
 
 
+def rasa_outcome(error: BaseException | None) -> str:
+    """``ok`` or the kind of failure behind a :class:`RasaUnavailable` (a metrics label)."""
+    if error is None:
+        return "ok"
+    cause = error.__cause__ if isinstance(error, RasaUnavailable) else error
+    if isinstance(cause, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(cause, httpx.HTTPStatusError):
+        return "http_error"
+    if isinstance(cause, httpx.TransportError):
+        return "unreachable"
+    if isinstance(error, RasaUnavailable):
+        return "bad_answer"
+    return "error" if isinstance(error, Exception) else "cancelled"
+
+
+# (operation, outcome, seconds) after each request; the bot passes BotMetrics.rasa_request.
+RasaObserver = Callable[[str, str, float], None]
+
+
 class RasaClient:
     """Talks to one Rasa server through a shared ``httpx.AsyncClient``."""
 
@@ -77,7 +100,9 @@ class RasaClient:
         *,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        observer: RasaObserver | None = None,
     ) -> None:
+        self._observer = observer
         # Every route the bot uses needs the bearer token (nlu/server); without one Rasa
         # answers 401, which surfaces as RasaUnavailable.
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -86,66 +111,88 @@ class RasaClient:
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             transport=transport,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=8),
         )
+
+    @contextmanager
+    def _measured(self, operation: str) -> Iterator[None]:
+        """Time one request and tell the observer how it ended."""
+        began = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if self._observer is not None:
+                self._observer(operation, rasa_outcome(error), time.perf_counter() - began)
 
     async def send_message(
         self, sender: str, text: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
         """Send one user message to the bot channel and return the bot's answers."""
-        body: dict[str, Any] = {"sender": sender, "message": text}
-        if metadata:
-            body["metadata"] = metadata
-        try:
-            response = await self._http.post("/webhooks/asisten/webhook", json=body)
-            response.raise_for_status()
-            data = response.json()
-        except httpx.TimeoutException as exc:
-            raise RasaUnavailable("Rasa did not answer in time") from exc
-        except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(f"Rasa request failed: {type(exc).__name__}") from exc
-        return parse_bot_messages(data)
+        with self._measured("message"):
+            body: dict[str, Any] = {"sender": sender, "message": text}
+            if metadata:
+                body["metadata"] = metadata
+            try:
+                response = await self._http.post("/webhooks/asisten/webhook", json=body)
+                response.raise_for_status()
+                data = response.json()
+            except httpx.TimeoutException as exc:
+                raise RasaUnavailable("Rasa did not answer in time") from exc
+            except (httpx.HTTPError, ValueError) as exc:
+                raise RasaUnavailable(f"Rasa request failed: {type(exc).__name__}") from exc
+            return parse_bot_messages(data)
 
     async def erase_conversation(self, sender: str) -> int:
         """Delete every event Rasa stored for ``sender``; the number of events deleted."""
-        try:
-            response = await self._http.post("/webhooks/asisten/erase", json={"sender": sender})
-            response.raise_for_status()
-            data = response.json()
-        except httpx.TimeoutException as exc:
-            raise RasaUnavailable("Rasa did not answer in time") from exc
-        except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(f"Rasa erase failed: {type(exc).__name__}") from exc
-        erased = data.get("erased_events") if isinstance(data, dict) else None
-        if not isinstance(erased, int) or isinstance(erased, bool) or erased < 0:
-            raise RasaUnavailable("Rasa answered erase without an event count")
-        return erased
+        with self._measured("erase"):
+            try:
+                response = await self._http.post(
+                    "/webhooks/asisten/erase", json={"sender": sender}
+                )
+                response.raise_for_status()
+                data = response.json()
+            except httpx.TimeoutException as exc:
+                raise RasaUnavailable("Rasa did not answer in time") from exc
+            except (httpx.HTTPError, ValueError) as exc:
+                raise RasaUnavailable(f"Rasa erase failed: {type(exc).__name__}") from exc
+            erased = data.get("erased_events") if isinstance(data, dict) else None
+            if not isinstance(erased, int) or isinstance(erased, bool) or erased < 0:
+                raise RasaUnavailable("Rasa answered erase without an event count")
+            return erased
 
     async def get_tracker(self, sender: str) -> dict[str, Any]:
         """The conversation's tracker (events included) from Rasa's HTTP API."""
-        try:
-            response = await self._http.get(f"/conversations/{sender}/tracker")
-            response.raise_for_status()
-            data = response.json()
-        except httpx.TimeoutException as exc:
-            raise RasaUnavailable("Rasa did not answer in time") from exc
-        except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(f"Rasa tracker request failed: {type(exc).__name__}") from exc
-        if not isinstance(data, dict):
-            raise RasaUnavailable("Rasa answered the tracker with something not an object")
-        return data
+        with self._measured("tracker"):
+            try:
+                response = await self._http.get(f"/conversations/{sender}/tracker")
+                response.raise_for_status()
+                data = response.json()
+            except httpx.TimeoutException as exc:
+                raise RasaUnavailable("Rasa did not answer in time") from exc
+            except (httpx.HTTPError, ValueError) as exc:
+                raise RasaUnavailable(
+                    f"Rasa tracker request failed: {type(exc).__name__}"
+                ) from exc
+            if not isinstance(data, dict):
+                raise RasaUnavailable("Rasa answered the tracker with something not an object")
+            return data
 
     async def _append_event(self, sender: str, event: str) -> None:
         """Append one ``pause``/``resume`` event to the conversation's tracker."""
-        try:
-            response = await self._http.post(
-                f"/conversations/{sender}/tracker/events", json={"event": event}
-            )
-            response.raise_for_status()
-        except httpx.TimeoutException as exc:
-            raise RasaUnavailable("Rasa did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"Rasa {event} failed: {type(exc).__name__}") from exc
+        with self._measured(event):
+            try:
+                response = await self._http.post(
+                    f"/conversations/{sender}/tracker/events", json={"event": event}
+                )
+                response.raise_for_status()
+            except httpx.TimeoutException as exc:
+                raise RasaUnavailable("Rasa did not answer in time") from exc
+            except httpx.HTTPError as exc:
+                raise RasaUnavailable(f"Rasa {event} failed: {type(exc).__name__}") from exc
 
     async def pause_conversation(self, sender: str) -> None:
         """Mark the conversation as handed to a person (Rasa's ``pause`` event)."""
@@ -155,10 +202,13 @@ class RasaClient:
         """Give the conversation back to the assistant (Rasa's ``resume`` event)."""
         await self._append_event(sender, "resume")
 
-    async def is_ready(self) -> bool:
-        """Whether the HTTP API answers ``/status`` with a loaded model."""
+    async def is_ready(self, seconds: float | None = None) -> bool:
+        """Whether the HTTP API answers ``/status`` with a loaded model (within ``seconds``)."""
         try:
-            response = await self._http.get("/status")
+            if seconds is None:
+                response = await self._http.get("/status")
+            else:
+                response = await self._http.get("/status", timeout=seconds)
             return response.status_code == 200 and bool(response.json().get("model_file"))
         except (httpx.HTTPError, ValueError, AttributeError):
             return False

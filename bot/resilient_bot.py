@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import ExtBot
+
+if TYPE_CHECKING:
+    from bot.metrics import BotMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -20,16 +23,26 @@ class ResilientBot(ExtBot[Any]):
     empty update with the same id: it is logged, confirmed with the next offset and skipped.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, metrics: BotMetrics | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             # Called with the method name before each request (the broadcast pacer counts sends).
             self.send_observers: list[Callable[[str], None]] = []
+            # Counts replies and Bot API errors (bot.metrics).
+            self.metrics = metrics
 
     async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
         for observer in self.send_observers:
             observer(endpoint)
-        result = await super()._post(endpoint, data, *args, **kwargs)
+        metrics = self.metrics
+        try:
+            result = await super()._post(endpoint, data, *args, **kwargs)
+        except Exception as exc:
+            if metrics is not None:
+                metrics.request_failed(endpoint, exc)
+            raise
+        if metrics is not None:
+            metrics.request_sent(endpoint)
         if endpoint != "getUpdates" or not isinstance(result, list):
             return result
         return [entry for entry in map(self._sanitise, result) if entry is not None]

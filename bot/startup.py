@@ -117,7 +117,7 @@ def parse_port(variable: str, value: str | None, default: int) -> int:
 
 
 def check_settings(settings: Settings) -> None:
-    """What validation alone cannot tell: the database answers, the webhook port is free."""
+    """What validation alone cannot tell: the database answers, the bot's ports are free."""
     check_database(settings.effective_database_url)
     if settings.telegram_webhook_url:
         check_port_free(
@@ -125,6 +125,12 @@ def check_settings(settings: Settings) -> None:
             settings.telegram_webhook_listen,
             settings.telegram_webhook_port,
         )
+        if settings.metrics_enabled and settings.metrics_port == settings.telegram_webhook_port:
+            raise SettingsError(
+                f"METRICS_PORT and TELEGRAM_WEBHOOK_PORT are both port {settings.metrics_port}."
+            )
+    if settings.metrics_enabled:
+        check_port_free("METRICS_PORT", settings.metrics_host, settings.metrics_port)
 
 
 def _bot_api_ready(client: httpx.Client, settings: Settings) -> bool:

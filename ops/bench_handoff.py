@@ -111,6 +111,7 @@ def main() -> None:
         "BOT_READY_FILE": str(ready),
         "FLOOD_BURST": "50",
         "LOG_LEVEL": "ERROR",
+        "METRICS_PORT": "0",
     }
     bot = None
     try:

@@ -99,8 +99,19 @@ def config_from_env() -> tuple[StackConfig, bool]:
         ),
         rasa_port=parse_port("RASA_PORT", env.get("RASA_PORT"), 5005),
         actions_port=parse_port("ACTION_SERVER_PORT", env.get("ACTION_SERVER_PORT"), 5055),
+        metrics_host=env.get("METRICS_HOST", "").strip() or "127.0.0.1",
+        metrics_port=metrics_port(env.get("METRICS_PORT")),
     )
     return config, generated
+
+
+def metrics_port(value: str | None) -> int:
+    """METRICS_PORT: unset means 9464; empty or ``0`` turns the bot's endpoint off."""
+    if value is None:
+        return 9464
+    if value.strip() in ("", "0"):
+        return 0
+    return parse_port("METRICS_PORT", value, 9464)
 
 
 def refusal(config: StackConfig) -> str | None:
@@ -139,6 +150,8 @@ def check_stack(config: StackConfig, services: list[Service]) -> None:
         ports.append(("SANDBOX_PROGRAM_API_PORT", config.program_api_port))
     if config.uses_emulator:
         ports.append(("SANDBOX_CHAT_PORT", config.chat_port))
+    if config.metrics_port:
+        ports.append(("METRICS_PORT", config.metrics_port))
     seen: dict[int, str] = {}
     for variable, port in ports:
         if port in seen:

@@ -34,6 +34,9 @@ class StackConfig:
     actions_port: int = 5055
     chat_port: int = 8080
     program_api_port: int = 8081
+    # The bot's /metrics, /healthz and /readyz (METRICS_HOST, METRICS_PORT; 0 turns them off).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464
     rasa_token: str = ""
     action_server_token: str = ""
     telegram_bot_token: str | None = None
@@ -64,6 +67,7 @@ class StackConfig:
             actions_port=free_port(),
             chat_port=free_port(),
             program_api_port=free_port(),
+            metrics_port=free_port(),
             rasa_token=secrets.token_hex(16),
             action_server_token=secrets.token_hex(16),
             **overrides,  # type: ignore[arg-type]
@@ -73,6 +77,14 @@ class StackConfig:
     def uses_emulator(self) -> bool:
         """No token: the bot talks to the local Bot API emulator."""
         return not self.telegram_bot_token
+
+    @property
+    def metrics_url(self) -> str | None:
+        """Where the bot serves /metrics, /healthz and /readyz (None when turned off)."""
+        if not self.metrics_port:
+            return None
+        host = self.host if self.metrics_host in ("0.0.0.0", "::", "") else self.metrics_host
+        return f"http://{host}:{self.metrics_port}"
 
     @property
     def effective_program_api_url(self) -> str:
@@ -279,11 +291,18 @@ def build_stack(config: StackConfig) -> list[Service]:
             "STAFF_CHAT_ID": SANDBOX_STAFF_CHAT_ID,
             "ADMIN_USER_IDS": SANDBOX_ADMIN_USER_IDS,
         }
+    # Healthy once start-up finished (the ready file) and, when on, /healthz answers.
+    ready_written = file_exists(ready_file)
+    bot_healthz = http_ok(f"{config.metrics_url}/healthz") if config.metrics_url else None
+
+    def bot_healthy() -> bool:
+        return ready_written() and (bot_healthz is None or bot_healthz())
+
     services.append(
         Service(
             name="bot",
             argv=[str(BOT_PYTHON), "-m", "bot"],
-            healthy=file_exists(ready_file),
+            healthy=bot_healthy,
             log_path=config.log_dir / "bot.log",
             env={
                 "TELEGRAM_BOT_TOKEN": telegram_token,
@@ -294,6 +313,8 @@ def build_stack(config: StackConfig) -> list[Service]:
                 "PROGRAM_API_TOKEN": config.program_api_token,
                 "DATA_DIR": str(config.data_dir),
                 "BOT_READY_FILE": str(ready_file),
+                "METRICS_HOST": config.metrics_host,
+                "METRICS_PORT": str(config.metrics_port),
                 # The supervisor writes (and rotates) the bot's log file from its output.
                 "LOG_DIR": "",
                 "LOG_FORMAT": config.log_format,
@@ -303,6 +324,7 @@ def build_stack(config: StackConfig) -> list[Service]:
             # The bot may wait for Rasa's model (STARTUP_WAIT_SECONDS) before it is ready, e.g.
             # when it restarts while Rasa reloads: that is not a failed start.
             startup_timeout=60 + startup_wait_seconds(config),
+            url=config.metrics_url or "",
             # The emulator forgets chats and update ids when it restarts: the bot restarts too.
             requires=("telegram-emulator",) if config.uses_emulator else (),
         )

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -21,6 +21,9 @@ from bot.db.database import Database
 from bot.db.models import utcnow
 from bot.rendering import PayloadStore
 from core.program_api import ProgramAPI
+
+if TYPE_CHECKING:
+    from bot.metrics import BotMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -112,17 +115,21 @@ async def start_broadcasting(
     settings: Settings,
     db: Database,
     payloads: PayloadStore,
+    metrics: BotMetrics | None = None,
 ) -> Broadcaster:
     """Start the sender (it resumes running broadcasts) and the poller (after a first poll)."""
     sender_bot = make_sender_bot(settings)
     await sender_bot.initialize()
     sender = Sender(settings, db, sender_bot, payloads)
-    program_api = ProgramAPI(
-        settings.program_api_url,
-        settings.program_api_token.get_secret_value(),
-        timeout=settings.program_api_timeout,
-        cache_ttl=0,
-    )
+    api_args = (settings.program_api_url, settings.program_api_token.get_secret_value())
+    api_options: dict[str, Any] = {"timeout": settings.program_api_timeout, "cache_ttl": 0}
+    program_api: ProgramAPI
+    if metrics is None:
+        program_api = ProgramAPI(*api_args, **api_options)
+    else:
+        from bot.metrics import MeteredProgramAPI
+
+        program_api = MeteredProgramAPI(metrics, *api_args, **api_options)
     broadcaster = Broadcaster(
         settings=settings,
         store=BroadcastStore(db),

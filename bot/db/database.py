@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from bot.db.models import Ticket, User, VerificationAttempt, VerifiedSession, ut
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
+TOUCH_INTERVAL_SECONDS = 600.0
+_MAX_RECENTLY_SEEN = 200_000
 
 
 def make_engine(url: str) -> Engine:
@@ -51,6 +54,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # user id -> (monotonic time of the last write, language): skips the hot-path write
+        self._recently_seen: dict[int, tuple[float, str | None]] = {}
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in a transaction on a worker thread so the event loop never blocks."""
@@ -66,7 +71,21 @@ class Database:
         self.engine.dispose()
 
     async def touch_user(self, telegram_id: int, language_code: str | None) -> None:
-        """Record that a user was seen (creating them on first contact)."""
+        """Record that a user was seen (creating them on first contact).
+
+        Written at most once per ``TOUCH_INTERVAL_SECONDS`` per user: ``last_seen`` only feeds the
+        retention purge (days), and a write per message was the hot path's only database work.
+        """
+        now_mono = time.monotonic()
+        seen = self._recently_seen.get(telegram_id)
+        if (
+            seen is not None
+            and now_mono - seen[0] < TOUCH_INTERVAL_SECONDS
+            and seen[1] == language_code
+        ):
+            return
+        if len(self._recently_seen) >= _MAX_RECENTLY_SEEN:
+            self._recently_seen.clear()
 
         def _touch(session: Session) -> None:
             user = session.get(User, telegram_id)
@@ -86,6 +105,7 @@ class Database:
                 user.blocked_bot = False
 
         await self.run(_touch)
+        self._recently_seen[telegram_id] = (now_mono, language_code)
 
     async def set_consent_updates(self, telegram_id: int, subscribed: bool) -> bool:
         """Store whether the user wants announcements of new gelombang; return the old choice."""
@@ -108,6 +128,8 @@ class Database:
 
     async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
         """Remember that the user blocked (or unblocked) the bot; blocking also unsubscribes."""
+
+        self._recently_seen.pop(telegram_id, None)  # the next message must clear the flag again
 
         def _set(session: Session) -> None:
             user = session.get(User, telegram_id)
@@ -206,6 +228,8 @@ class Database:
         they have not written since ``cutoff`` and are not subscribed (a subscription is the
         user's own standing request, kept until they end it).
         """
+
+        self._recently_seen.clear()  # a purged user must be written again on their next message
 
         def _purge(session: Session) -> dict[str, int]:
             attempts = session.execute(

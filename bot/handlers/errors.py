@@ -9,6 +9,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.metrics import METRICS_KEY, BotMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +18,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception with the update id; tell the user something went wrong."""
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("error while handling update %s", update_id, exc_info=context.error)
+    metrics = context.bot_data.get(METRICS_KEY)
+    if isinstance(metrics, BotMetrics):
+        metrics.handler_failed()
     if isinstance(context.error, Forbidden) or not isinstance(update, Update):
         return
     chat = update.effective_chat

@@ -66,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     except MissingSecret as exc:
         print(f"nlu.server: {exc}", file=sys.stderr)
         return 2
+    from nlu.server.bounded import install_bounded_trackers, max_events_from_env
     from nlu.server.retention import install_retention, retention_days_from_env
 
     try:
         retention_days = retention_days_from_env()
+        max_events = max_events_from_env()
     except ValueError as exc:
         print(f"nlu.server: {exc}", file=sys.stderr)
         return 2
@@ -120,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )
     install_retention(app, retention_days)
+    install_bounded_trackers(app, max_events)
     app.register_listener(close_resources, "after_server_stop")
     # Handlers a library added while the model loaded write the same format too.
     app.register_listener(lambda *_: reformat_all_handlers(formatter), "after_server_start")

@@ -67,6 +67,9 @@ class StoredMessage:
     photo: str | None = None
     deleted: bool = False
     edited: bool = False
+    # wall-clock time the emulator stored it, in ms precision (``date`` is whole seconds): what
+    # the load benchmark measures latency with
+    stored_at: float = field(default_factory=time.time)
 
     @property
     def message_id(self) -> int:
@@ -97,6 +100,7 @@ class StoredMessage:
             "caption": api.get("caption"),
             "deleted": self.deleted,
             "edited": self.edited,
+            "stored_at": round(self.stored_at, 4),
             "contact": api.get("contact"),
             "location": api.get("location"),
             "document": api.get("document"),

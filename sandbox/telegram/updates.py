@@ -244,12 +244,14 @@ def build_message_update(state: EmulatorState, payload: dict[str, Any]) -> dict[
             raise SimError("reply_to_message_id not found in this chat")
         message["reply_to_message"] = copy.deepcopy(target.api)
         message["reply_to_message"].pop("reply_to_message", None)
-    state.add_message(chat, StoredMessage(api=message, from_bot=False, kind=kind))
+    stored = StoredMessage(api=message, from_bot=False, kind=kind)
+    state.add_message(chat, stored)
     update = state.queue_update({"message": copy.deepcopy(message)})
     return {
         "update_id": update["update_id"],
         "message_id": message["message_id"],
         "chat_id": chat.id,
+        "stored_at": round(stored.stored_at, 4),
     }
 
 

@@ -22,6 +22,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.config import Settings
 from bot.db.database import Database, upgrade
+from bot.metrics import METRICS_KEY
 from bot.rasa_client import RasaClient
 from bot.services import SERVICES_KEY, Services
 from sandbox.telegram import create_app
@@ -38,12 +39,13 @@ class ScriptedRasa:
 
     reply: Callable[[str], Answer] = lambda text: [{"text": f"jawaban untuk: {text}"}]
     down: bool = False
+    delay: float = 0.0  # seconds before each webhook answer (a slow Rasa)
     messages: list[dict[str, Any]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     # Events appended through the gated API (pause/resume), per sender.
     appended: dict[str, list[str]] = field(default_factory=dict)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         """The MockTransport handler."""
         if self.down:
             raise httpx.ConnectError("Rasa is down", request=request)
@@ -55,6 +57,8 @@ class ScriptedRasa:
         if path.endswith("/webhook"):
             body = json.loads(request.content)
             self.messages.append(body)
+            if self.delay:
+                await asyncio.sleep(self.delay)
             return httpx.Response(200, json=self.reply(body["message"]))
         if path.startswith("/conversations/") and path.endswith("/tracker/events"):
             sender = path.split("/")[2]
@@ -114,6 +118,7 @@ def serve_emulator(staff_group: bool = False) -> tuple[str, uvicorn.Server, thre
 def run_bot(data_dir: Path, *, staff_group: bool = False, **settings: Any) -> Iterator[RunningBot]:
     """Start emulator and bot; yield the running bot; stop both."""
     url, server, server_thread = serve_emulator(staff_group)
+    settings.setdefault("metrics_port", 0)  # tests/bot/test_monitoring.py turns it on
     config = Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token=TOKEN,
@@ -134,7 +139,11 @@ def run_bot(data_dir: Path, *, staff_group: bool = False, **settings: Any) -> It
         services = app.bot_data[SERVICES_KEY]
         await services.rasa.aclose()
         services.rasa = RasaClient(
-            config.rasa_url, "token", timeout=2, transport=httpx.MockTransport(rasa.handle)
+            config.rasa_url,
+            "token",
+            timeout=2,
+            transport=httpx.MockTransport(rasa.handle),
+            observer=app.bot_data[METRICS_KEY].rasa_request,
         )
 
     application.post_init = post_init

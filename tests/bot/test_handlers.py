@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,9 +36,11 @@ def rasa(bot: RunningBot) -> Iterator[Any]:
     bot.rasa.messages.clear()
     bot.rasa.erased.clear()
     bot.rasa.down = False
+    bot.rasa.delay = 0.0
     bot.rasa.reply = lambda text: [{"text": f"jawaban untuk: {text}"}]
     yield bot.rasa
     bot.rasa.down = False
+    bot.rasa.delay = 0.0
 
 
 @pytest.fixture
@@ -269,3 +272,49 @@ def test_a_flooding_user_is_slowed_down_and_others_are_still_served(
     assert len(notices) == 1
     from_flooder = [t for t in rasa.texts() if t.startswith("spam")]
     assert 1 <= len(from_flooder) <= BURST + 1  # the bucket refills one token every 3 s
+
+
+# --- replies ------------------------------------------------------------------------------
+
+
+def test_typing_is_shown_only_when_an_answer_is_slow(
+    bot: RunningBot, rasa: Any, person: Applicant
+) -> None:
+    assert all_text(person.say("halo"))
+    assert person.chat_actions() == []  # a quick answer needs no "typing…" request
+    slow = Applicant(bot.sim, first_name="Sabar")
+    rasa.delay = 1.5
+    assert all_text(slow.say("syarat apa saja"))
+    assert any(action.get("action") == "typing" for action in slow.chat_actions())
+
+
+def test_replies_are_limited_per_chat_not_overall() -> None:
+    from bot.reply_limits import ReplyRateLimiter
+
+    limiter = ReplyRateLimiter(private_burst=3, private_period=3.0)
+    sent: list[int] = []
+
+    async def send(chat_id: int) -> bool:
+        sent.append(chat_id)
+        return True
+
+    async def burst() -> tuple[float, float]:
+        began = time.perf_counter()
+        # 100 chats answered at once: no overall 30/s cap holds them back
+        await asyncio.gather(
+            *(
+                limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, None)
+                for chat in range(1, 101)
+            )
+        )
+        fast = time.perf_counter() - began
+        # one chat's fourth message within the burst period waits for its bucket
+        began = time.perf_counter()
+        for _ in range(4):
+            await limiter.process_request(send, (7,), {}, "sendMessage", {"chat_id": 7}, None)
+        return fast, time.perf_counter() - began
+
+    fast, one_chat = asyncio.run(burst())
+    assert len(sent) == 104
+    assert fast < 0.5
+    assert one_chat >= 0.5

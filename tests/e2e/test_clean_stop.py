@@ -64,6 +64,7 @@ def webhook(own_stack: Stack) -> Iterator[tuple[httpx.Client, Service]]:
             "DATA_DIR": str(root / "data"),
             "BOT_READY_FILE": str(ready),
             "FLOOD_BURST": "15",
+            "METRICS_PORT": str(free_port()),
         },
     )
     services = [emulator, bot]

@@ -82,6 +82,7 @@ def test_honcho_runs_the_whole_procfile_stack_answers_and_stops(tmp_path: Path) 
         "SANDBOX_PROGRAM_API_PORT": free_port(),
         "ACTION_SERVER_PORT": free_port(),
         "RASA_PORT": free_port(),
+        "METRICS_PORT": free_port(),  # the bot's /metrics, /healthz, /readyz
     }
     empty_env_file = tmp_path / "empty.env"  # a developer's .env must not change the test
     empty_env_file.write_text("")
@@ -114,6 +115,7 @@ def test_honcho_runs_the_whole_procfile_stack_answers_and_stops(tmp_path: Path) 
             f"http://127.0.0.1:{ports['SANDBOX_PROGRAM_API_PORT']}/healthz",
             f"http://127.0.0.1:{ports['ACTION_SERVER_PORT']}/health",
             f"http://127.0.0.1:{ports['RASA_PORT']}/",
+            f"http://127.0.0.1:{ports['METRICS_PORT']}/readyz",
         ):
             assert answers(url), url
         assert (tmp_path / "var" / "data" / "privacy.key").exists()  # DATA_DIR follows VAR_DIR

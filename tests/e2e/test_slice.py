@@ -92,11 +92,6 @@ def test_huge_message_is_answered(applicant: Applicant) -> None:
     ), (answer, offered)
 
 
-def test_typing_is_shown_while_waiting(applicant: Applicant) -> None:
-    applicant.say("halo")
-    assert any(action.get("action") == "typing" for action in applicant.chat_actions())
-
-
 def test_one_users_messages_are_answered_in_order(applicant: Applicant) -> None:
     first = applicant.send("halo")
     applicant.send("syarat ikut prakerja apa aja")

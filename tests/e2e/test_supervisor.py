@@ -91,6 +91,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             "SANDBOX_PROGRAM_API_PORT": str(free_port()),
             "RASA_PORT": str(free_port()),
             "ACTION_SERVER_PORT": str(free_port()),
+            "METRICS_PORT": str(free_port()),
             "VAR_DIR": str(root / "var"),
             "DATA_DIR": str(root / "my-data"),
             "DATABASE_URL": f"sqlite:///{root / 'elsewhere' / 'bot-db.sqlite3'}",
@@ -148,6 +149,7 @@ def test_settings_take_effect_under_make_run(run: Run) -> None:
         f"http://127.0.0.1:{ports['SANDBOX_CHAT_PORT']}/healthz",
         f"http://127.0.0.1:{ports['SANDBOX_PROGRAM_API_PORT']}/healthz",
         f"http://127.0.0.1:{ports['ACTION_SERVER_PORT']}/health",
+        f"http://127.0.0.1:{ports['METRICS_PORT']}/healthz",
     ):
         assert httpx.get(url, timeout=5).status_code == 200, url
     assert httpx.get(f"http://127.0.0.1:{ports['RASA_PORT']}/", timeout=5).status_code == 200
@@ -171,6 +173,7 @@ def test_settings_take_effect_under_make_run(run: Run) -> None:
         "PROGRAM_API_TIMEOUT=4.0",
         f"RASA_URL=http://127.0.0.1:{ports['RASA_PORT']}",
         f"PROGRAM_API_URL=http://127.0.0.1:{ports['SANDBOX_PROGRAM_API_PORT']}",
+        f"METRICS_PORT={ports['METRICS_PORT']}",
     ):
         assert expected in settings.split(" "), (expected, settings)
 

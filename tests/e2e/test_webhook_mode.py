@@ -12,11 +12,15 @@ from ops.stack import SANDBOX_BOT_TOKEN, free_port
 from tests.e2e.applicant import Applicant
 from tests.e2e.conftest import Stack
 
+# The webhook bot's monitoring port, set by the fixture.
+WEBHOOK_BOT_METRICS_PORT = [0]
+
 
 @pytest.fixture(scope="module")
 def webhook_sim(stack: Stack) -> Iterator[httpx.Client]:
     """A second emulator and a second bot in webhook mode, sharing the stack's Rasa."""
     chat_port, webhook_port = free_port(), free_port()
+    metrics_port = WEBHOOK_BOT_METRICS_PORT[0] = free_port()
     root = stack.root / "webhook"
     emulator = Service(
         name="webhook-emulator",
@@ -42,6 +46,7 @@ def webhook_sim(stack: Stack) -> Iterator[httpx.Client]:
             "RASA_TOKEN": stack.config.rasa_token,
             "PROGRAM_API_URL": stack.config.effective_program_api_url,
             "DATA_DIR": str(root / "data"),
+            "METRICS_PORT": str(metrics_port),
         },
     )
     services = [emulator, bot]
@@ -64,3 +69,13 @@ def test_webhook_is_registered_with_a_secret(webhook_sim: httpx.Client) -> None:
 def test_halo_over_webhook(webhook_sim: httpx.Client) -> None:
     replies = Applicant(webhook_sim).say("halo")
     assert replies and replies[0].text.startswith("Halo")
+
+
+def test_metrics_and_readiness_in_webhook_mode(webhook_sim: httpx.Client) -> None:
+    url = f"http://127.0.0.1:{WEBHOOK_BOT_METRICS_PORT[0]}"
+    assert Applicant(webhook_sim).say("halo")
+    metrics = httpx.get(f"{url}/metrics", timeout=10).text
+    assert 'prakerja_updates_total{type="message"}' in metrics
+    assert 'prakerja_replies_total{kind="text"}' in metrics
+    ready = httpx.get(f"{url}/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text

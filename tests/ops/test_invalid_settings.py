@@ -32,6 +32,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
             "SANDBOX_PROGRAM_API_PORT": str(free_port()),
             "RASA_PORT": str(free_port()),
             "ACTION_SERVER_PORT": str(free_port()),
+            "METRICS_PORT": str(free_port()),
             "VAR_DIR": str(tmp_path / "var"),
             "DATA_DIR": str(tmp_path / "data"),
             "LOG_DIR": str(tmp_path / "log"),
@@ -60,6 +61,7 @@ CASES = [
     ({"RASA_PORT": "fifty"}, "RASA_PORT must be a port number, not 'fifty'."),
     ({"SANDBOX_CHAT_PORT": "80a"}, "SANDBOX_CHAT_PORT must be a port number, not '80a'."),
     ({"ACTION_SERVER_PORT": "70000"}, "ACTION_SERVER_PORT must be a port number from 1 to"),
+    ({"METRICS_PORT": "nine"}, "METRICS_PORT must be a port number, not 'nine'."),
     ({"FLOOD_BURST": "lots"}, "FLOOD_BURST is not valid (got 'lots'): input should be"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT is not valid (got 'xml'): "),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL is not valid (got 'LOUD'): "),
@@ -99,6 +101,23 @@ def test_make_run_refuses_a_port_in_use(tmp_path: Path) -> None:
     assert not listening(int(env["SANDBOX_CHAT_PORT"]))
 
 
+@pytest.mark.parametrize("alone", [False, True], ids=["make run", "bot alone"])
+def test_a_metrics_port_in_use_is_refused(tmp_path: Path, alone: bool) -> None:
+    env = base_env(tmp_path)
+    if alone:
+        env["TELEGRAM_BOT_TOKEN"] = "123456:ABCDEFGHIJKLMNOP"
+    port = int(env["METRICS_PORT"])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        argv = [str(BOT_PYTHON), "-m", "bot"] if alone else [sys.executable, "-m", "ops.run"]
+        result = run(argv, env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"METRICS_PORT: port {port} on 127.0.0.1 is already in use by another program."
+    )
+
+
 def test_two_services_on_one_port_are_refused(tmp_path: Path) -> None:
     env = base_env(tmp_path)
     env["ACTION_SERVER_PORT"] = env["RASA_PORT"]
@@ -108,6 +127,11 @@ def test_two_services_on_one_port_are_refused(tmp_path: Path) -> None:
         result.stderr.strip()
         == f"ACTION_SERVER_PORT and RASA_PORT are both port {env['RASA_PORT']}."
     )
+    env = base_env(tmp_path)
+    env["METRICS_PORT"] = env["RASA_PORT"]
+    result = run([sys.executable, "-m", "ops.run"], env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"METRICS_PORT and RASA_PORT are both port {env['RASA_PORT']}."
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,99 @@
+"""Bounded conversations: a turn costs the same at turn 5 and at turn 500.
+
+Rasa re-reads, re-featurises and re-writes a conversation's whole tracker on every turn (the
+policies' ``past_states`` walk every event; the in-memory and Redis stores serialise all of them),
+so one long session made every turn slower (46 ms at turn 1, 259 ms at turn 400). Our answers need
+only the last few turns (MemoizationPolicy ``max_history: 5``, one-step rules, no slots: the bot
+owns business state), so on retrieval a tracker longer than ``TRACKER_MAX_EVENTS`` is cut to its
+latest events, keeping a pause (hand-off) that began earlier. The next save then stores the short
+tracker, so the stored conversation stays bounded too.
+
+Only stores that rewrite the whole tracker on save are bounded (in-memory, Redis). The SQL store
+appends the events past the count it has stored, so a shortened tracker would lose new events
+there; it reads only the current session (a session ends after 60 idle minutes, domain.yml), and
+the bot's flood limit caps a session's length in practice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
+from rasa.shared.core.events import ConversationPaused, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.common import call_potential_coroutine
+from sanic import Sanic
+
+from nlu.server.trackers import concrete_stores
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_EVENTS = 120  # about 30 turns (a turn is ~4 events)
+
+
+def max_events_from_env() -> int:
+    """``TRACKER_MAX_EVENTS`` from the environment (0 turns the bound off)."""
+    raw = os.environ.get("TRACKER_MAX_EVENTS", "").strip()
+    if not raw:
+        return DEFAULT_MAX_EVENTS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"TRACKER_MAX_EVENTS must be a whole number, not {raw!r}.") from None
+    if value != 0 and value < 20:
+        raise ValueError("TRACKER_MAX_EVENTS must be 0 (off) or at least 20.")
+    return value
+
+
+def shortened(tracker: DialogueStateTracker, max_events: int) -> DialogueStateTracker:
+    """The tracker's latest events (starting at a user message), its pause kept."""
+    events = list(tracker.events)
+    if len(events) <= max_events:
+        return tracker
+    tail = events[-max_events:]
+    # start at a user message so the policies see whole turns
+    first_user = next((i for i, e in enumerate(tail) if isinstance(e, UserUttered)), 0)
+    tail = tail[first_user:]
+    if tracker.is_paused() and not any(isinstance(e, ConversationPaused) for e in tail):
+        tail.insert(0, ConversationPaused(timestamp=tail[0].timestamp if tail else None))
+    return DialogueStateTracker.from_events(
+        tracker.sender_id,
+        tail,
+        slots=list(tracker.slots.values()),
+        sender_source=tracker.sender_source,
+    )
+
+
+def bound_store(store: TrackerStore, max_events: int) -> list[str]:
+    """Make the whole-tracker stores behind ``store`` return bounded trackers; their names."""
+    bounded = []
+    for concrete in concrete_stores(store):
+        if not isinstance(concrete, (InMemoryTrackerStore, RedisTrackerStore)):
+            continue
+        original = concrete.retrieve
+
+        async def retrieve(sender_id: str, _original: Any = original) -> Any:
+            tracker = await call_potential_coroutine(_original(sender_id))
+            return shortened(tracker, max_events) if tracker is not None else None
+
+        concrete.retrieve = retrieve  # type: ignore[method-assign]
+        bounded.append(type(concrete).__name__)
+    return bounded
+
+
+def install_bounded_trackers(app: Sanic, max_events: int) -> None:
+    """Bound the agent's tracker store once ``load_agent_on_start`` has run."""
+    if max_events <= 0:
+        return
+
+    async def bound(running: Sanic, _loop: object) -> None:
+        agent = getattr(running.ctx, "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return
+        names = bound_store(agent.tracker_store, max_events)
+        if names:
+            logger.info("conversations bounded to %d events (%s)", max_events, ", ".join(names))
+
+    app.register_listener(bound, "after_server_start")

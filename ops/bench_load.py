@@ -1,0 +1,302 @@
+"""Open-loop load at rising rates, against Rasa alone and through Telegram: `make bench-load`.
+
+Starts the whole stack on free ports (program API sandbox, Bot API emulator, action server, Rasa,
+bot: every process on this machine), then for each rate sends FAQ messages from 600 applicants on a
+fixed schedule, whatever the answers do (open loop: a slow system is not given time to catch up):
+
+- **Rasa alone**: ``POST`` to Rasa's channel (``/webhooks/asisten/webhook``), latency = the HTTP
+  round trip;
+- **through Telegram**: the emulator receives the applicant's message (``/sim/updates/message``),
+  the bot fetches it, asks Rasa, replies; latency = the emulator's time of the reply minus the
+  time it stored the applicant's message (what a person waits for).
+
+A rate is *held* when ≥99% of the messages are answered (within 10 s) with p95 ≤ 250 ms. Each
+path stops after its first rate that is not held. Prints both tables, the CPU each process used
+per message, and the cost of a turn early and late in one long session. A benchmark, not a test:
+its figures depend on the machine; keep other work off the machine while it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ops.services import Service, stop_all
+from ops.stack import StackConfig, build_stack
+
+APPLICANTS = 600
+HELD_ANSWERED = 0.99
+HELD_P95_MS = 250.0
+DRAIN_SECONDS = 10.0
+
+# FAQ messages as applicants type them; each gets a one-message answer (checked in the warm-up).
+FAQ = [
+    "syarat ikut prakerja apa aja",
+    "cara daftar prakerja gmn",
+    "insentifnya dapet brp",
+    "bedanya skema normal sama semi bansos apa",
+    "pelatihannya online atau offline",
+    "cara beli pelatihan gimana kak",
+    "batas waktu beli pelatihan pertama berapa hari",
+    "kenapa aku gak lolos terus",
+    "otp ga masuk2 min",
+    "email verifikasi belum masuk",
+    "sertifikat pelatihan kapan keluar",
+    "1 kk boleh berapa orang",
+    "pns boleh ikut prakerja gak",
+    "penerima pkh boleh daftar?",
+    "tes kemampuan dasar itu apa",
+    "makasih ya",
+    "halo",
+]
+
+
+@dataclass
+class Step:
+    """One rate: what was sent and how it went."""
+
+    rate: float
+    sent: int
+    answered: int
+    latencies: list[float]
+    cpu_ms: dict[str, float]
+
+    @property
+    def answered_share(self) -> float:
+        return self.answered / self.sent if self.sent else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    @property
+    def held(self) -> bool:
+        return self.answered_share >= HELD_ANSWERED and self.pct(0.95) <= HELD_P95_MS
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(services: list[Service]) -> dict[str, float]:
+    return {s.name: cpu_seconds(s.pid) for s in services}
+
+
+def schedule(rate: float, seconds: float) -> list[float]:
+    """Send offsets for an open loop at ``rate`` messages per second."""
+    return [i / rate for i in range(int(rate * seconds))]
+
+
+async def rasa_step(
+    client: httpx.AsyncClient, token: str, rate: float, seconds: float, step_no: int
+) -> tuple[int, list[float]]:
+    """Rasa alone: each message is an HTTP round trip to Rasa's channel."""
+    latencies: list[float] = []
+    answered = 0
+    offsets = schedule(rate, seconds)
+    began = time.perf_counter()
+
+    async def one(index: int, at: float) -> None:
+        nonlocal answered
+        await asyncio.sleep(max(0.0, began + at - time.perf_counter()))
+        sent = time.perf_counter()
+        try:
+            response = await client.post(
+                "/webhooks/asisten/webhook",
+                json={
+                    "sender": f"load-{step_no}-{index % APPLICANTS}",
+                    "message": FAQ[index % len(FAQ)],
+                },
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=DRAIN_SECONDS,
+            )
+            if response.status_code == 200 and response.json():
+                answered += 1
+                latencies.append((time.perf_counter() - sent) * 1000)
+        except httpx.HTTPError:
+            pass
+
+    await asyncio.gather(*(one(i, at) for i, at in enumerate(offsets)))
+    return len(offsets), latencies
+
+
+async def telegram_step(
+    sim: httpx.AsyncClient, rate: float, seconds: float, user_base: int
+) -> tuple[int, list[float]]:
+    """Through Telegram: inject updates into the emulator, then read when each answer arrived."""
+    offsets = schedule(rate, seconds)
+    began = time.perf_counter()
+    sent: dict[int, list[float]] = {}  # user id -> stored_at of each of their messages
+
+    async def one(index: int, at: float) -> None:
+        await asyncio.sleep(max(0.0, began + at - time.perf_counter()))
+        user = user_base + index % APPLICANTS
+        text = FAQ[(index // APPLICANTS + index) % len(FAQ)]
+        response = await sim.post(
+            "/sim/updates/message", json={"user_id": user, "first_name": "Beban", "text": text}
+        )
+        response.raise_for_status()
+        sent.setdefault(user, []).append(float(response.json().get("stored_at") or time.time()))
+
+    await asyncio.gather(*(one(i, at) for i, at in enumerate(offsets)))
+    await asyncio.sleep(DRAIN_SECONDS)
+    latencies: list[float] = []
+    answered = 0
+    for user, stamps in sent.items():
+        messages = (await sim.get(f"/sim/chats/{user}/messages")).json()["messages"]
+        replies = [m["stored_at"] for m in messages if m["from_bot"]]
+        # each FAQ answer is one message and a chat's answers come in order
+        for asked, replied in zip(sorted(stamps), replies, strict=False):
+            if replied - asked <= DRAIN_SECONDS:
+                answered += 1
+                latencies.append((replied - asked) * 1000)
+    return len(offsets), latencies
+
+
+async def session_growth(client: httpx.AsyncClient, token: str, turns: int) -> tuple[float, float]:
+    """Median latency of turns 1–20 and of the last 20 turns of one long session."""
+    latencies = []
+    for turn in range(turns):
+        began = time.perf_counter()
+        await client.post(
+            "/webhooks/asisten/webhook",
+            json={"sender": "load-long-session", "message": FAQ[turn % len(FAQ)]},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=DRAIN_SECONDS,
+        )
+        latencies.append((time.perf_counter() - began) * 1000)
+    return statistics.median(latencies[:20]), statistics.median(latencies[-20:])
+
+
+def print_table(title: str, steps: list[Step], names: list[str]) -> None:
+    print(f"\n{title}")
+    print(
+        "| rate (msg/s) | sent | answered | p50 ms | p95 ms | p99 ms | held | CPU ms/msg "
+        + " ".join(f"| {n}" for n in names)
+        + " |"
+    )
+    print("|---|---|---|---|---|---|---|" + "---|" * len(names))
+    for s in steps:
+        cpu = " ".join(f"| {s.cpu_ms.get(n, 0.0):.1f}" for n in names)
+        print(
+            f"| {s.rate:g} | {s.sent} | {s.answered_share:.1%} | {s.pct(0.5):.0f}"
+            f" | {s.pct(0.95):.0f}"
+            f" | {s.pct(0.99):.0f} | {'yes' if s.held else 'no'} {cpu} |"
+        )
+    held = [s.rate for s in steps if s.held]
+    print(f"held: {max(held):g} msg/s" if held else "held: none")
+
+
+async def run(config: StackConfig, services: list[Service], args: argparse.Namespace) -> None:
+    rates = [float(r) for r in args.rates.split(",")]
+    names = [s.name for s in services]
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
+    rasa_url = f"http://{config.host}:{config.rasa_port}"
+    sim_url = f"http://{config.host}:{config.chat_port}"
+    async with (
+        httpx.AsyncClient(base_url=rasa_url, limits=limits, timeout=30) as rasa,
+        httpx.AsyncClient(base_url=sim_url, limits=limits, timeout=30) as sim,
+    ):
+        # warm-up: every FAQ once on both paths (first requests load lazily)
+        for text in FAQ:
+            await rasa.post(
+                "/webhooks/asisten/webhook",
+                json={"sender": "load-warmup", "message": text},
+                headers={"Authorization": f"Bearer {config.rasa_token}"},
+            )
+        await telegram_step(sim, 5, 4, 880_000_000)
+
+        if not args.skip_rasa:
+            steps: list[Step] = []
+            for n, rate in enumerate(rates):
+                before = cpu_snapshot(services)
+                sent, latencies = await rasa_step(rasa, config.rasa_token, rate, args.seconds, n)
+                after = cpu_snapshot(services)
+                cpu = {k: (after[k] - before[k]) * 1000 / max(sent, 1) for k in names}
+                steps.append(Step(rate, sent, len(latencies), latencies, cpu))
+                print(f"  rasa alone {rate:g}/s: p95 {steps[-1].pct(0.95):.0f} ms", flush=True)
+                if not steps[-1].held:
+                    break
+                await asyncio.sleep(2)
+            print_table("Rasa's channel directly (open loop)", steps, names)
+
+        steps = []
+        for n, rate in enumerate(rates):
+            before = cpu_snapshot(services)
+            sent, latencies = await telegram_step(
+                sim, rate, args.seconds, 890_000_000 + n * 10_000
+            )
+            after = cpu_snapshot(services)
+            cpu = {k: (after[k] - before[k]) * 1000 / max(sent, 1) for k in names}
+            steps.append(Step(rate, sent, len(latencies), latencies, cpu))
+            print(f"  through telegram {rate:g}/s: p95 {steps[-1].pct(0.95):.0f} ms", flush=True)
+            if not steps[-1].held:
+                break
+            await asyncio.sleep(2)
+        print_table(
+            "Through Telegram: emulator → bot → Rasa (+ actions) → emulator (open loop)",
+            steps,
+            names,
+        )
+        print("(CPU ms/msg includes the drain time's idle work, e.g. long-polls.)")
+
+        if args.session_turns:
+            early, late = await session_growth(rasa, config.rasa_token, args.session_turns)
+            print(
+                f"\nturn latency in one session (Rasa alone): median of turns 1–20 {early:.0f} ms,"
+                f" of turns {args.session_turns - 19}–{args.session_turns} {late:.0f} ms"
+            )
+
+
+def main() -> None:
+    """Start the stack, run both open loops, print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="10,20,40,60,80,100,120,150")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate")
+    parser.add_argument("--rasa-processes", type=int, default=None, help="RASA_PROCESSES")
+    parser.add_argument("--session-turns", type=int, default=400)
+    parser.add_argument("--skip-rasa", action="store_true")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="model archive (default: models/)"
+    )
+    args = parser.parse_args()
+    random.seed(42)
+    root = Path(tempfile.mkdtemp(prefix="prakerja-load-"))
+    overrides: dict[str, Any] = {"bot_env": {"LOG_LEVEL": "WARNING"}}
+    if args.model:
+        overrides["model"] = args.model.resolve()
+    if args.rasa_processes:
+        overrides["rasa_processes"] = args.rasa_processes
+    config = StackConfig.on_free_ports(root, **overrides)
+    services = build_stack(config)
+    try:
+        for service in services:
+            service.start()
+            service.wait_healthy()
+        asyncio.run(run(config, services, args))
+    finally:
+        stop_all(services)
+
+
+if __name__ == "__main__":
+    main()
