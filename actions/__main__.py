@@ -3,90 +3,39 @@
 ``rasa run actions`` runs any action for any caller. Here ``/webhook`` and ``/actions`` need
 ``Authorization: Bearer <ACTION_SERVER_TOKEN>`` (from the environment or
 ``ACTION_SERVER_TOKEN_FILE``, never argv); ``/health`` stays open for the supervisor.
+Logging (LOG_LEVEL, LOG_FORMAT, LOG_DIR) is configured before rasa-sdk is imported, so even
+its import-time warnings are written in the chosen format.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
-from rasa_sdk import utils
-from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME, DEFAULT_SERVER_PORT
-from rasa_sdk.endpoint import create_app
-from rasa_sdk.plugin import plugin_manager
-from sanic import Sanic, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from core.logs import LogSettings, configure_process_logging
+from core.secrets import MissingSecret, require_secret
 
-from core.secrets import MissingSecret, bearer_matches, require_secret
-
-logger = logging.getLogger(__name__)
-
-OPEN_PATHS = frozenset({"/health"})  # everything else the app serves needs the token
-
-
-def install_log_redaction() -> None:
-    """The shared redaction filters if available; else keep httpx from logging request URLs."""
-    try:
-        from core.redaction import install_log_redaction as install
-    except ImportError:
-        for name in ("httpx", "httpcore"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        return
-    install()
-
-
-def install_webhook_auth(app: Sanic, token: str) -> None:
-    """Reject every request but ``/health`` without ``Authorization: Bearer <token>`` (401)."""
-    if not token:
-        raise ValueError("the action server needs a non-empty token")
-
-    @app.middleware("request")
-    async def require_token(request: Request) -> HTTPResponse | None:
-        """Runs before the handlers (after routing: unknown paths are already 404)."""
-        if request.path in OPEN_PATHS:
-            return None
-        if bearer_matches(request.headers.get("Authorization"), token):
-            return None
-        return response.json(
-            {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
-def build_app(token: str, package: str = "actions") -> Sanic:
-    """rasa-sdk's app for ``package`` with the token check (no CORS: only Rasa calls it)."""
-    app = create_app(package, cors_origins=None)
-    install_webhook_auth(app, token)
-    plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    return app
+PROCESS_NAME = "action-server"
+DEFAULT_PORT = 5055  # rasa_sdk.constants.DEFAULT_SERVER_PORT
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the port, read the token, configure logging and serve."""
     parser = argparse.ArgumentParser(prog="python -m actions", description=__doc__)
-    parser.add_argument("--port", type=int, default=DEFAULT_SERVER_PORT)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper())
+    parser.add_argument("--log-level", default=None, help="default: LOG_LEVEL (INFO)")
     args = parser.parse_args(argv)
     try:
         token = require_secret("ACTION_SERVER_TOKEN")
-    except MissingSecret as exc:
+        formatter = configure_process_logging(PROCESS_NAME, LogSettings.from_env(args.log_level))
+    except (MissingSecret, ValueError) as exc:
         print(f"actions: {exc}", file=sys.stderr)
         return 2
-    logging.getLogger("matplotlib").setLevel(logging.WARNING)
-    utils.configure_colored_logging(args.log_level)
-    utils.configure_file_logging(
-        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), None, args.log_level, None
-    )
-    utils.update_sanic_log_level()
-    install_log_redaction()
-    app = build_app(token)
-    logger.info(
-        "Action server on http://%s:%d (webhook needs a bearer token)", args.host, args.port
-    )
-    app.run(args.host, args.port, workers=utils.number_of_sanic_workers())
+    from actions.server import serve
+
+    serve(args.host, args.port, token, formatter)
     return 0
 
 

@@ -11,13 +11,19 @@ from bot.app import build_application
 from bot.db.database import upgrade
 from bot.handlers import ALLOWED_UPDATES
 from bot.logs import configure_logging, describe_settings
-from bot.startup import EXIT_INVALID_SETTINGS, SettingsError, check_settings, load_settings
+from bot.startup import (
+    EXIT_INVALID_SETTINGS,
+    SettingsError,
+    check_settings,
+    load_settings,
+    wait_for_dependencies,
+)
 
 logger = logging.getLogger("bot")
 
 
 def main() -> None:
-    """Check the settings, apply migrations, then poll (or serve the webhook) until stopped.
+    """Check settings, wait for the Bot API and Rasa, migrate, then poll (or serve the webhook).
 
     On SIGINT/SIGTERM python-telegram-bot stops fetching, confirms what it fetched, finishes
     every update already accepted (each gets its answer) and only then exits.
@@ -30,10 +36,11 @@ def main() -> None:
                 "TELEGRAM_BOT_TOKEN is not set; use `make run` to start the local sandbox instead."
             )
         check_settings(settings)
+        logger.info("settings: %s", describe_settings(settings))
+        wait_for_dependencies(settings)
     except SettingsError as exc:
         print(exc, file=sys.stderr, flush=True)
         sys.exit(EXIT_INVALID_SETTINGS)
-    logger.info("settings: %s", describe_settings(settings))
     upgrade(settings.effective_database_url)
     application = build_application(settings)
     if settings.telegram_webhook_url:

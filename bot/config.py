@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
     rasa_timeout: float = Field(default=10.0, gt=0)
+    # Before fetching updates the bot waits this long for the Bot API server and for Rasa's
+    # model (a process manager may start everything at once); 0 = do not wait.
+    startup_wait_seconds: float = Field(default=300.0, ge=0)
 
     program_api_url: str = "http://127.0.0.1:8081"
     program_api_token: SecretStr = SecretStr("sandbox-token")

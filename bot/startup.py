@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import errno
+import logging
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import ValidationError
 
 from bot.config import Settings
 
 EXIT_INVALID_SETTINGS = 2
+PROBE_INTERVAL = 1.0  # seconds between two probes while waiting for a dependency
+
+logger = logging.getLogger(__name__)
 
 
 class SettingsError(Exception):
@@ -125,3 +131,87 @@ def check_settings(settings: Settings) -> None:
             )
     if settings.metrics_enabled:
         check_port_free("METRICS_PORT", settings.metrics_host, settings.metrics_port)
+
+
+def _bot_api_ready(client: httpx.Client, settings: Settings) -> bool:
+    """getMe answers: True; not reachable yet: False; the token refused: :class:`SettingsError`."""
+    assert settings.telegram_bot_token is not None
+    url = f"{settings.telegram_base_url}{settings.telegram_bot_token.get_secret_value()}/getMe"
+    try:
+        response = client.get(url)
+    except httpx.HTTPError:
+        return False
+    if response.status_code in (401, 404):
+        raise SettingsError(
+            f"TELEGRAM_BOT_TOKEN was refused by the Bot API at {settings.telegram_base_url} "
+            f"({response.status_code}); check the token and TELEGRAM_BASE_URL."
+        )
+    return response.status_code == 200
+
+
+def _rasa_ready(client: httpx.Client, settings: Settings) -> bool:
+    """Rasa's ``/status`` names a loaded model: True; not up yet: False; token refused: error."""
+    headers = {}
+    if settings.rasa_token is not None:
+        headers["Authorization"] = f"Bearer {settings.rasa_token.get_secret_value()}"
+    try:
+        response = client.get(f"{settings.rasa_url.rstrip('/')}/status", headers=headers)
+    except httpx.HTTPError:
+        return False
+    if response.status_code in (401, 403):
+        raise SettingsError(f"RASA_TOKEN was refused by Rasa at {settings.rasa_url}.")
+    try:
+        return response.status_code == 200 and bool(response.json().get("model_file"))
+    except ValueError:
+        return False
+
+
+def wait_for_dependencies(
+    settings: Settings,
+    client: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> bool:
+    """Wait up to STARTUP_WAIT_SECONDS for the Bot API server, then for Rasa's model.
+
+    Under a process manager that starts everything at once (honcho, systemd) the bot comes up
+    before the emulator and long before Rasa has loaded its model. Waiting here, before the
+    first getUpdates, leaves applicants' messages queued at Telegram instead of answering them
+    with an apology. A Bot API server still unreachable at the deadline stops start-up
+    (:class:`SettingsError` naming TELEGRAM_BASE_URL); a Rasa still loading does not (the bot
+    answers what it can and apologises for the rest). Returns whether Rasa was ready.
+    """
+    own = client is None
+    http = client or httpx.Client(timeout=3.0)
+    deadline = clock() + settings.startup_wait_seconds
+    try:
+        checks: list[tuple[str, Callable[[httpx.Client, Settings], bool]]] = [
+            ("the Bot API server", _bot_api_ready),
+            ("Rasa's model", _rasa_ready),
+        ]
+        for what, ready in checks:
+            waited = False
+            while not ready(http, settings):
+                if clock() >= deadline:
+                    if ready is _bot_api_ready:
+                        raise SettingsError(
+                            f"TELEGRAM_BASE_URL is unreachable ({settings.telegram_base_url}) "
+                            f"after {settings.startup_wait_seconds:g} s (STARTUP_WAIT_SECONDS)."
+                        )
+                    logger.warning(
+                        "Rasa at %s is not ready after %g s; starting anyway (applicants get "
+                        "an apology until it is)",
+                        settings.rasa_url,
+                        settings.startup_wait_seconds,
+                    )
+                    return False
+                if not waited:
+                    logger.info("waiting for %s …", what)
+                    waited = True
+                sleep(PROBE_INTERVAL)
+            if waited:
+                logger.info("%s is ready", what)
+        return True
+    finally:
+        if own:
+            http.close()

@@ -173,7 +173,9 @@ class SinkHandler(logging.Handler):
         try:
             text = self.format(record) if not self.sink.json else record.getMessage()
             for line in text.splitlines() or [""]:
-                self.sink.write_line(line, record.levelname if self.sink.json else None)
+                self.sink.write_line(
+                    line, record.levelname if self.sink.json else None, logger=record.name
+                )
         except Exception:
             self.handleError(record)
 

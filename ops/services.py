@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import json
 import logging
 import logging.handlers
 import os
@@ -13,12 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 import httpx
 
+from core.logs import guess_level, is_json_object, json_line
 from core.redaction import redact_log_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,8 +66,9 @@ def file_exists(path: Path) -> Callable[[], bool]:
 # Log files rotate by size; the supervisor writes every child's output through one of these.
 DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_LOG_BACKUPS = 5
-_LEVEL_WORDS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _PR_SET_PDEATHSIG = 1
+# The logger named in a JSON-wrapped line that its process did not write as JSON itself.
+UNFORMATTED_LOGGER = "unformatted"
 
 
 def _die_with_parent() -> None:
@@ -79,21 +79,13 @@ def _die_with_parent() -> None:
         pass
 
 
-def guess_level(line: str) -> str:
-    """The log level a foreign log line names among its first words (INFO when none)."""
-    head = line[:120].upper()
-    for word in _LEVEL_WORDS:
-        if word in head:
-            return word
-    return "INFO"
-
-
 class LogSink:
     """A child's log file: rotated by size; in ``json`` format one JSON object per line.
 
     Lines the child already wrote as JSON objects pass unchanged; any other line is masked with
     ``core.redaction`` (a child that does not redact its own logs cannot leak through here) and,
-    in ``json`` format, wrapped as ``{"time", "level", "process", "event"}``.
+    in ``json`` format, wrapped as ``core.logs.json_line`` with the logger ``unformatted`` (the
+    supervisor's own remarks: ``supervisor``).
     """
 
     def __init__(
@@ -114,23 +106,17 @@ class LogSink:
         self._handler.setFormatter(logging.Formatter("%(message)s"))
         self._lock = threading.Lock()
 
-    def write_line(self, line: str, level: str | None = None) -> None:
+    def write_line(
+        self, line: str, level: str | None = None, logger: str = UNFORMATTED_LOGGER
+    ) -> None:
         """Append one line (without its newline), rotating first when the file is full."""
         line = line.rstrip("\r\n")
         if not line:
             return
-        if not (line.startswith("{") and _is_json_object(line)):
+        if not is_json_object(line):
             line = redact_log_text(line)
             if self.json:
-                line = json.dumps(
-                    {
-                        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                        "level": level or guess_level(line),
-                        "process": self.process,
-                        "event": line,
-                    },
-                    ensure_ascii=False,
-                )
+                line = json_line(self.process, level or guess_level(line), logger, line)
         record = logging.LogRecord(self.process, logging.INFO, "", 0, line, None, None)
         with self._lock:
             self._handler.emit(record)
@@ -144,13 +130,6 @@ class LogSink:
     def close(self) -> None:
         """Close the file."""
         self._handler.close()
-
-
-def _is_json_object(line: str) -> bool:
-    try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:
-        return False
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -216,7 +195,7 @@ class Service:
             self._sink = LogSink(
                 self.log_path, self.name, self.log_format, self.log_max_bytes, self.log_backups
             )
-        self._sink.write_line(f"[supervisor] {message}", level)
+        self._sink.write_line(f"[supervisor] {message}", level, logger="supervisor")
 
     @property
     def pid(self) -> int | None:

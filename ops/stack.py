@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ SANDBOX_BOT_TOKEN = "1000000001:SANDBOX-local-token"  # accepted by the local Bo
 SANDBOX_STAFF_CHAT_ID = "-1001000000001"
 SANDBOX_ADMIN_USER_IDS = "500000001"
 MODEL = REPO / "models" / "prakerja.tar.gz"
+DEFAULT_STARTUP_WAIT = 300.0  # the bot's STARTUP_WAIT_SECONDS default
 
 
 @dataclass
@@ -156,6 +158,15 @@ def _rasa_loaded(response: httpx.Response) -> bool:
         return False
 
 
+def startup_wait_seconds(config: StackConfig) -> float:
+    """The bot's STARTUP_WAIT_SECONDS (300 when unset or invalid: the bot reports that itself)."""
+    raw = config.bot_env.get("STARTUP_WAIT_SECONDS", os.environ.get("STARTUP_WAIT_SECONDS"))
+    try:
+        return max(0.0, float(raw)) if raw and raw.strip() else DEFAULT_STARTUP_WAIT
+    except ValueError:
+        return DEFAULT_STARTUP_WAIT
+
+
 def build_stack(config: StackConfig) -> list[Service]:
     """The processes in start order: sandboxes, action server, Rasa, then the bot."""
     if not config.rasa_token or not config.action_server_token:
@@ -166,7 +177,14 @@ def build_stack(config: StackConfig) -> list[Service]:
     endpoints.write_text(endpoints_yaml(config))
     # Only the authenticated bot channel: no `rest:` (it converses as anyone, with any metadata).
     credentials.write_text("nlu.server.channel.BotChannel: {}\n")
-    engine_env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Rasa and the action server write LOG_FORMAT themselves; the supervisor writes (and rotates)
+    # their log files from their output, so they must not open LOG_DIR files of their own.
+    engine_env = {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "LOG_FORMAT": config.log_format,
+        "LOG_DIR": "",
+    }
     host = config.host
     services: list[Service] = []
 
@@ -303,7 +321,9 @@ def build_stack(config: StackConfig) -> list[Service]:
                 **sandbox_staff,
                 **config.bot_env,
             },
-            startup_timeout=60,
+            # The bot may wait for Rasa's model (STARTUP_WAIT_SECONDS) before it is ready, e.g.
+            # when it restarts while Rasa reloads: that is not a failed start.
+            startup_timeout=60 + startup_wait_seconds(config),
             url=config.metrics_url or "",
             # The emulator forgets chats and update ids when it restarts: the bot restarts too.
             requires=("telegram-emulator",) if config.uses_emulator else (),

@@ -28,8 +28,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument(
         "--log-level",
-        default=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default=None,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        help="default: LOG_LEVEL (INFO); LOG_FORMAT=json writes one JSON object per line",
     )
     return parser.parse_args(argv)
 
@@ -47,22 +48,17 @@ def check_credentials(path: str) -> None:
         )
 
 
-def configure_logging(level_name: str) -> None:
-    """Rasa's own logging set-up, as ``rasa.__main__`` does it."""
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.io import configure_colored_logging
-    from rasa.utils.log_utils import configure_structlog
-
-    level = logging.getLevelName(level_name)
-    configure_logging_and_warnings(level, None, warn_only_once=True, filter_repeated_logs=True)
-    configure_colored_logging(level_name)
-    configure_structlog(level)
-    logging.getLogger("nlu").setLevel(level)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Build Rasa's app with ``configure_app``, add the gate and retention, then serve it."""
     args = parse_args(argv)
+    # First: Rasa's imports warn, and every line must already be in the chosen format.
+    from nlu.server.logs import configure_logging, propagate_to_root, reformat_all_handlers
+
+    try:
+        formatter = configure_logging(args.log_level)
+    except ValueError as exc:
+        print(f"nlu.server: {exc}", file=sys.stderr)
+        return 2
     from core.secrets import MissingSecret, read_secret, require_secret
 
     try:
@@ -90,7 +86,6 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if action_token:
             os.environ["ACTION_SERVER_TOKEN"] = action_token
-    configure_logging(args.log_level)
 
     import rasa.core.utils
     import rasa.telemetry
@@ -129,8 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     install_retention(app, retention_days)
     install_bounded_trackers(app, max_events)
     app.register_listener(close_resources, "after_server_stop")
+    # Handlers a library added while the model loaded write the same format too.
+    app.register_listener(lambda *_: reformat_all_handlers(formatter), "after_server_start")
     workers = rasa.core.utils.number_of_sanic_workers(endpoints.lock_store)
-    rasa.utils.common.update_sanic_log_level()
+    rasa.utils.common.update_sanic_log_level()  # LOG_LEVEL_LIBRARIES (default ERROR) for Sanic
+    propagate_to_root()  # Sanic's access and error logs in our format, masked
+    reformat_all_handlers(formatter)
     logger.info(
         "Starting Rasa server on http://%s:%d (bot channel, gated API, retention %g days)",
         args.interface,

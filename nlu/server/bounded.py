@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from typing import Any
 
 from rasa.core.tracker_store import (
@@ -32,6 +31,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.common import call_potential_coroutine
 from sanic import Sanic
 
+from core.env import env_number
 from nlu.server.trackers import concrete_stores
 
 logger = logging.getLogger(__name__)
@@ -42,14 +42,8 @@ _LEFT_OUT = "_bounded_left_out"  # attribute on a shortened tracker: events not 
 
 def max_events_from_env() -> int:
     """``TRACKER_MAX_EVENTS`` from the environment (0 turns the bound off)."""
-    raw = os.environ.get("TRACKER_MAX_EVENTS", "").strip()
-    if not raw:
-        return DEFAULT_MAX_EVENTS
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"TRACKER_MAX_EVENTS must be a whole number, not {raw!r}.") from None
-    if value != 0 and value < 20:
+    value = env_number("TRACKER_MAX_EVENTS", DEFAULT_MAX_EVENTS, int, 0, "a whole number")
+    if 0 < value < 20:
         raise ValueError("TRACKER_MAX_EVENTS must be 0 (off) or at least 20.")
     return value
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 
 from sanic import Sanic
 
+from core.env import env_number
 from nlu.server.trackers import prune_events, unsupported_for_retention
 
 logger = logging.getLogger(__name__)
@@ -19,15 +19,9 @@ INTERVAL_SECONDS = 3600.0
 
 def retention_days_from_env() -> float:
     """``RETENTION_DAYS`` as a positive number of days (fractions allowed)."""
-    raw = os.environ.get("RETENTION_DAYS", "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
-    try:
-        days = float(raw)
-    except ValueError:
-        raise ValueError(f"RETENTION_DAYS must be a number of days, got {raw!r}") from None
-    if not days > 0:
-        raise ValueError("RETENTION_DAYS must be greater than 0")
+    days = env_number("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, float, 0.0, "a number of days")
+    if days == 0:
+        raise ValueError("RETENTION_DAYS must be greater than 0.")
     return days
 
 

@@ -1,23 +1,20 @@
-"""deploy/: the systemd units pass ``systemd-analyze verify``; honcho runs the Procfile."""
+"""deploy/systemd: each unit passes ``systemd-analyze verify`` and is hardened.
+
+The Procfile runs under honcho in tests/e2e/test_procfile.py (the whole stack).
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from ops.services import BOT_PYTHON, REPO
-from ops.stack import free_port
+from ops.services import REPO
 
 UNITS = sorted((REPO / "deploy" / "systemd").glob("*.service"))
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
-HONCHO = BOT_PYTHON.parent / "honcho"
 HARDENING = ("NoNewPrivileges=yes", "ProtectSystem=strict", "User=prakerja", "Restart=always")
 
 
@@ -61,49 +58,3 @@ def test_systemd_verify_catches_a_missing_binary(tmp_path: Path) -> None:
         [SYSTEMD_ANALYZE, "verify", str(broken)], capture_output=True, text=True, check=False
     )
     assert result.returncode != 0
-
-
-def test_honcho_runs_the_procfile_sandboxes_and_stops_them(tmp_path: Path) -> None:
-    assert {"programapi", "telegram", "actions", "rasa", "bot"} <= {
-        line.split(":", 1)[0]
-        for line in (REPO / "deploy" / "Procfile").read_text().splitlines()
-        if line and not line.startswith("#")
-    }
-    chat, api = free_port(), free_port()
-    (tmp_path / "sandbox").mkdir()
-    env = {
-        **os.environ,
-        "SANDBOX_CHAT_PORT": str(chat),
-        "SANDBOX_PROGRAM_API_PORT": str(api),
-        "VAR_DIR": str(tmp_path),
-    }
-    honcho = subprocess.Popen(
-        [str(HONCHO), "-f", "deploy/Procfile", "-d", str(REPO), "start", "programapi", "telegram"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        for url in (f"http://127.0.0.1:{chat}/healthz", f"http://127.0.0.1:{api}/healthz"):
-            while True:
-                try:
-                    if httpx.get(url, timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert honcho.poll() is None and time.monotonic() < deadline
-                time.sleep(0.3)
-        assert (tmp_path / "sandbox" / "program_api.sqlite").exists()
-        honcho.send_signal(signal.SIGTERM)
-        output, _ = honcho.communicate(timeout=20)
-    finally:
-        if honcho.poll() is None:
-            os.killpg(honcho.pid, signal.SIGKILL)
-    assert "programapi.1" in output and "telegram.1" in output
-    for port in (chat, api):
-        with pytest.raises(httpx.HTTPError):
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)

@@ -189,5 +189,6 @@ def test_log_sink_rotates_by_size_and_writes_json_lines(tmp_path: Path) -> None:
         "time": "",
         "level": "ERROR",
         "process": "rasa",
+        "logger": "unformatted",  # the child did not write this line as JSON itself
         "event": "2025-01-01 ERROR rasa.core: line 99 for NIK [NIK disembunyikan]",
     }

@@ -290,6 +290,10 @@ async def test_web_page_is_served(sim: httpx.AsyncClient) -> None:
     assert page.status_code == 200
     assert "Asisten Prakerja" in page.text
     assert (await sim.get("/healthz")).json() == {"ok": True}
+    # The shared script (rendering, long-polling) loads before the page's own.
+    assert page.text.index("/static/common.js") < page.text.index("/static/chat.js")
+    common = await sim.get("/static/common.js")
+    assert common.status_code == 200 and "function pollChanges" in common.text
 
 
 async def test_bad_token_and_unknown_method(sim: httpx.AsyncClient) -> None:

@@ -346,5 +346,6 @@ async def test_non_admin_non_forum_and_removed_bot(bot: Bot, sim: httpx.AsyncCli
 async def test_staff_page_is_served(sim: httpx.AsyncClient) -> None:
     page = await sim.get("/staff")
     assert page.status_code == 200 and "Ruang staf" in page.text
+    assert page.text.index("/static/common.js") < page.text.index("/static/staff.js")
     script = await sim.get("/static/staff.js")
     assert script.status_code == 200 and "/sim/groups/" in script.text

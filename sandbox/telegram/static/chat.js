@@ -28,16 +28,8 @@ const rendered = new Map(); // message_id -> {sig, el}
 const pendingCallbacks = new Set();
 let typingTimer = null;
 
-const $ = (id) => document.getElementById(id);
 const list = $("messages");
 $("user-id").textContent = String(userId);
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 // ---- sending ------------------------------------------------------------------------------
 
@@ -95,77 +87,6 @@ function shareContact() {
   });
 }
 
-// ---- rendering of text + entities (UTF-16 offsets == JS string indices) ---------------------
-
-const SAFE_SCHEMES = ["http:", "https:", "tg:", "mailto:"];
-
-function safeLink(url, label) {
-  let parsed = null;
-  try { parsed = new URL(url); } catch (err) { parsed = null; }
-  if (!parsed || !SAFE_SCHEMES.includes(parsed.protocol)) return el("span", null, label);
-  const a = el("a", null, label);
-  a.href = parsed.href;
-  a.target = "_blank";
-  a.rel = "noopener noreferrer";
-  return a;
-}
-
-function entityNode(entity, text) {
-  switch (entity.type) {
-    case "bold": return el("strong");
-    case "italic": return el("em");
-    case "underline": return el("u");
-    case "strikethrough": return el("s");
-    case "code": return el("code");
-    case "pre": return el("pre");
-    case "blockquote":
-    case "expandable_blockquote": return el("blockquote");
-    case "spoiler": {
-      const span = el("span", "spoiler");
-      span.title = "Ketuk untuk melihat";
-      span.addEventListener("click", () => span.classList.add("revealed"));
-      return span;
-    }
-    case "text_link": return safeLink(entity.url || "", "");
-    case "url": return safeLink(text, "");
-    case "bot_command": {
-      const span = el("span", "cmd");
-      span.addEventListener("click", () => sendText(text.split("@")[0]));
-      return span;
-    }
-    default: return el("span");
-  }
-}
-
-function renderEntities(text, entities) {
-  const sorted = (entities || [])
-    .filter((e) => Number.isInteger(e.offset) && e.length > 0)
-    .sort((a, b) => a.offset - b.offset || b.length - a.length);
-  const build = (start, end, items) => {
-    const frag = document.createDocumentFragment();
-    let pos = start;
-    let i = 0;
-    while (i < items.length) {
-      const e = items[i];
-      const eStart = Math.max(e.offset, pos);
-      const eEnd = Math.min(e.offset + e.length, end);
-      const inner = [];
-      i += 1;
-      while (i < items.length && items[i].offset < eEnd) inner.push(items[i++]);
-      if (eStart >= eEnd) continue;
-      if (eStart > pos) frag.append(text.slice(pos, eStart));
-      const node = entityNode(e, text.slice(eStart, eEnd));
-      const target = e.type === "pre" ? node.appendChild(el("code")) : node;
-      target.append(build(eStart, eEnd, inner));
-      frag.append(node);
-      pos = eEnd;
-    }
-    if (pos < end) frag.append(text.slice(pos, end));
-    return frag;
-  };
-  return build(0, text.length, sorted);
-}
-
 // ---- message bubbles ------------------------------------------------------------------------
 
 const MEDIA_LABELS = {
@@ -173,11 +94,6 @@ const MEDIA_LABELS = {
   document: "📄 Dokumen", animation: "🎞️ GIF", video_note: "⭕ Video bulat",
   poll: "📊 Polling", dice: "🎲 Dadu", raw: "⚙️ Pembaruan mentah",
 };
-
-function formatTime(date) {
-  const d = new Date(date * 1000);
-  return d.toLocaleTimeString("id-ID", { hour: "2-digit", minute: "2-digit" });
-}
 
 function bubbleBody(msg) {
   const body = el("div", "bubble");
@@ -202,7 +118,7 @@ function bubbleBody(msg) {
   if (msg.forward_origin) {
     body.prepend(el("span", "meta", "Diteruskan"));
   }
-  if (msg.text) body.append(renderEntities(msg.text, msg.entities));
+  if (msg.text) body.append(renderEntities(msg.text, msg.entities, sendText));
   const meta = el("span", "meta", (msg.edited ? "diedit · " : "") + formatTime(msg.date));
   body.append(meta);
   return body;
@@ -337,16 +253,10 @@ function toast(text, alert = false) {
 
 // ---- long-poll loop -------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function pollLoop() {
-  for (;;) {
-    try {
-      const url = `/sim/chats/${userId}/changes?since_version=${version}&timeout=25`;
-      const response = await fetch(url, { cache: "no-store" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const data = await response.json();
-      $("status").textContent = "Tersambung";
+function pollLoop() {
+  return pollChanges(
+    () => ({ url: `/sim/chats/${userId}/changes?since_version=${version}&timeout=25` }),
+    (data) => {
       if (data.version < version) { // emulator was reset: start over
         rendered.forEach((entry) => entry.el.remove());
         rendered.clear();
@@ -357,11 +267,8 @@ async function pollLoop() {
       renderReplyKeyboard(data.messages);
       renderTyping(data);
       handleCallbacks(data.callbacks || []);
-    } catch (err) {
-      $("status").textContent = "Koneksi terputus, mencoba lagi…";
-      await sleep(2000);
-    }
-  }
+    },
+  );
 }
 
 // ---- wiring ---------------------------------------------------------------------------------

@@ -18,15 +18,7 @@ let controller = null;
 let replyTo = null;
 let members = [];
 let topics = [];
-const $ = (id) => document.getElementById(id);
 $("group-id").textContent = String(chatId);
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function toast(text) {
   const box = $("toast");
@@ -34,66 +26,6 @@ function toast(text) {
   box.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { box.hidden = true; }, 3500);
-}
-
-// ---- text with entities (UTF-16 offsets == JS string indices) -------------------------------
-
-function safeLink(url, label) {
-  let parsed = null;
-  try { parsed = new URL(url); } catch (err) { parsed = null; }
-  if (!parsed || !["http:", "https:", "tg:", "mailto:"].includes(parsed.protocol)) {
-    return el("span", null, label);
-  }
-  const a = el("a", null, label);
-  a.href = parsed.href;
-  a.target = "_blank";
-  a.rel = "noopener noreferrer";
-  return a;
-}
-
-function entityNode(entity, text) {
-  switch (entity.type) {
-    case "bold": return el("strong");
-    case "italic": return el("em");
-    case "underline": return el("u");
-    case "strikethrough": return el("s");
-    case "code": return el("code");
-    case "pre": return el("pre");
-    case "blockquote": case "expandable_blockquote": return el("blockquote");
-    case "text_link": return safeLink(entity.url || "", "");
-    case "url": return safeLink(text, "");
-    case "bot_command": return el("span", "cmd");
-    default: return el("span");
-  }
-}
-
-function renderEntities(text, entities) {
-  const sorted = (entities || [])
-    .filter((e) => Number.isInteger(e.offset) && e.length > 0)
-    .sort((a, b) => a.offset - b.offset || b.length - a.length);
-  const build = (start, end, items) => {
-    const frag = document.createDocumentFragment();
-    let pos = start;
-    let i = 0;
-    while (i < items.length) {
-      const e = items[i];
-      const eStart = Math.max(e.offset, pos);
-      const eEnd = Math.min(e.offset + e.length, end);
-      const inner = [];
-      i += 1;
-      while (i < items.length && items[i].offset < eEnd) inner.push(items[i++]);
-      if (eStart >= eEnd) continue;
-      if (eStart > pos) frag.append(text.slice(pos, eStart));
-      const node = entityNode(e, text.slice(eStart, eEnd));
-      const target = e.type === "pre" ? node.appendChild(el("code")) : node;
-      target.append(build(eStart, eEnd, inner));
-      frag.append(node);
-      pos = eEnd;
-    }
-    if (pos < end) frag.append(text.slice(pos, end));
-    return frag;
-  };
-  return build(0, text.length, sorted);
 }
 
 // ---- rendering ------------------------------------------------------------------------------
@@ -115,10 +47,6 @@ function serviceText(msg) {
     case "left_chat_member": return `${personName(data)} keluar dari grup`;
     default: return type;
   }
-}
-
-function formatTime(date) {
-  return new Date(date * 1000).toLocaleTimeString("id-ID", { hour: "2-digit", minute: "2-digit" });
 }
 
 function snippet(msg) {
@@ -260,23 +188,17 @@ async function send(text) {
 
 // ---- long-poll loop -------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function pollLoop() {
-  for (;;) {
-    controller = new AbortController();
-    const asked = thread;
-    try {
+function pollLoop() {
+  let asked = thread;
+  return pollChanges(
+    () => {
+      controller = new AbortController();
+      asked = thread;
       const url = `/sim/groups/${chatId}/changes?since_version=${version}&thread=${asked}&timeout=25`;
-      const response = await fetch(url, { cache: "no-store", signal: controller.signal });
-      const data = await response.json();
-      if (!response.ok) {
-        $("status").textContent = "Grup staf belum ada — jalankan emulator dengan --staff-group";
-        await sleep(3000);
-        continue;
-      }
-      if (asked !== thread) continue; // switched topic meanwhile
-      $("status").textContent = "Tersambung";
+      return { url, signal: controller.signal };
+    },
+    (data) => {
+      if (asked !== thread) return false; // switched topic meanwhile
       $("group-title").textContent = data.chat.title;
       topics = data.topics;
       members = data.members;
@@ -284,12 +206,10 @@ async function pollLoop() {
       renderSenders();
       renderThread(data);
       version = data.version;
-    } catch (err) {
-      if (err.name === "AbortError") continue;
-      $("status").textContent = "Koneksi terputus, mencoba lagi…";
-      await sleep(2000);
-    }
-  }
+      return true;
+    },
+    "Grup staf belum ada — jalankan emulator dengan --staff-group",
+  );
 }
 
 $("composer").addEventListener("submit", (event) => {
