@@ -263,8 +263,12 @@ def install_log_redaction(level_for_http_clients: int = logging.WARNING) -> None
         if isinstance(logger, logging.Logger):
             for handler in logger.handlers:
                 _add_filter(handler)
-    if _base_factory is None:
-        _base_factory = logging.getLogRecordFactory()
+    current = logging.getLogRecordFactory()
+    if _base_factory is None and current is not _redacting_factory:
+        _base_factory = current
+        logging.setLogRecordFactory(_redacting_factory)
+    elif current is not _redacting_factory:  # someone replaced ours: wrap theirs too
+        _base_factory = current
         logging.setLogRecordFactory(_redacting_factory)
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(level_for_http_clients)

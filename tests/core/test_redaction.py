@@ -299,6 +299,8 @@ def clean_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[logging.Handler]:
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     root.addHandler(handler)
     factory = logging.getLogRecordFactory()
+    # start from logging's own factory, whatever an earlier test in this process installed
+    logging.setLogRecordFactory(logging.LogRecord)
     monkeypatch.setattr(redaction, "_base_factory", None)
     levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
     yield handler
