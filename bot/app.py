@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import LinkPreviewOptions, Update
-from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
+from bot.bot_api import bot_arguments
 from bot.broadcast.runtime import start_broadcasting, stop_broadcasting
+from bot.broadcast.store import BroadcastStore
 from bot.commands_menu import publish_menu
 from bot.config import Settings
 from bot.db.database import Database
@@ -34,11 +35,16 @@ RETENTION_JOB_INTERVAL = timedelta(hours=1)
 
 
 async def purge_expired_records(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Delete the bot's records older than RETENTION_DAYS (Rasa prunes its own tracker store)."""
+    """Delete the bot's records older than RETENTION_DAYS (Rasa prunes its own tracker store).
+
+    Broadcast recipient rows (Telegram ids) go RETENTION_DAYS after their broadcast ended.
+    """
     services = get_services(context)
     cutoff = utcnow() - timedelta(days=services.settings.retention_days)
     try:
         counts = await services.db.purge_older_than(cutoff)
+        recipients = await BroadcastStore(services.db).purge_recipients(cutoff)
+        counts["broadcast recipient rows"] = recipients
     except Exception:
         logger.exception("retention job failed; it runs again within the hour")
         return
@@ -48,8 +54,7 @@ async def purge_expired_records(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
     """Wire the Application: token, Bot API server, ordering, defaults, handlers and hooks."""
-    if settings.telegram_bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
+    bot_options = bot_arguments(settings, pool=64)  # fails at once without a token
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         rasa_token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
@@ -90,15 +95,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             settings.bot_ready_file.unlink(missing_ok=True)
 
     bot = ResilientBot(
-        token=settings.telegram_bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        base_file_url=settings.telegram_base_file_url or "https://api.telegram.org/file/bot",
-        request=HTTPXRequest(connection_pool_size=64, read_timeout=15, connect_timeout=5),
+        **bot_options,
         get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=5),
-        defaults=Defaults(
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        ),
         rate_limiter=AIORateLimiter(max_retries=2),
     )
     flood = FloodGate(
