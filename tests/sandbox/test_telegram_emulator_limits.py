@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from telegram import Bot, ChatMember
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from sandbox.telegram import create_app, limits
 from sandbox.telegram.__main__ import limits_from_args
@@ -192,6 +192,31 @@ async def test_unknown_chat_and_user_who_never_started(bot: Bot, sim: httpx.Asyn
     with pytest.raises(Forbidden, match="can't initiate conversation"):
         await bot.send_message(500000002, "Halo Budi")
     assert (await _stats(sim))["chat_not_found"] == 2
+
+
+async def test_a_migrated_group_answers_400_with_its_new_id(
+    bot: Bot, sim: httpx.AsyncClient
+) -> None:
+    old_id = -4_000_123
+    response = await sim.post(f"/sim/chats/{old_id}/migrate", json={"title": "Grup Desa"})
+    assert response.status_code == 200, response.text
+    new_id = response.json()["migrate_to_chat_id"]
+    assert str(new_id).startswith("-100")
+    with pytest.raises(ChatMigrated) as raised:
+        await bot.send_message(old_id, "halo grup")
+    assert raised.value.new_chat_id == new_id
+    sent = await bot.send_message(new_id, "halo supergrup")
+    assert sent.chat.id == new_id and sent.chat.type == "supergroup"
+    # Raw Bot API answer, as Telegram gives it.
+    raw = await sim.post(f"/bot{TOKEN}/sendMessage", json={"chat_id": old_id, "text": "x"})
+    assert raw.status_code == 400
+    assert raw.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": new_id},
+    }
+    assert (await sim.post(f"/sim/chats/{old_id}/migrate", json={})).status_code == 400
 
 
 async def test_thousands_of_chats_do_not_slow_requests(sim: httpx.AsyncClient) -> None:
