@@ -20,18 +20,18 @@ import secrets
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from ops.postgres import POSTGRES_ADMIN, temporary_postgres_database
 from ops.services import BOT_PYTHON, REPO
 from ops.stack import SANDBOX_BOT_TOKEN, free_port
 
 FIRST_ID = 600_000_000
 TEXT = "Uji siaran massal"
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @dataclass
@@ -69,22 +69,59 @@ def database(kind: str, data_dir: Path, admin_url: str) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{data_dir / 'bot.sqlite3'}"
         return
-    from sqlalchemy import create_engine, text
+    with temporary_postgres_database("bench_broadcast", admin_url) as url:
+        yield url
 
-    name = f"bench_broadcast_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+@contextlib.contextmanager
+def running_emulator(*args: str) -> Iterator[tuple[httpx.Client, int, subprocess.Popen[bytes]]]:
+    """The Bot API emulator in a process of its own (``args``: its flags, e.g. the caps)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(BOT_PYTHON),
+            "-m",
+            "sandbox.telegram",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *args,
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
     try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if sim.get("/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("emulator did not start")
+            time.sleep(0.2)
+        yield sim, port, process
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        sim.close()
+        process.terminate()
+        process.wait(15)
 
 
-def seed(database_url: str, count: int, paid: bool, budget: float) -> int:
-    """Create ``count`` subscribers and a started broadcast; its id."""
+def seed(
+    database_url: str,
+    subscribers: Sequence[int],
+    *,
+    others: Sequence[int] = (),
+    paid: bool = False,
+    budget: float = 0.0,
+    text: str = TEXT,
+    progress_chat_id: int | None = None,
+) -> int:
+    """Migrate, store subscribers (and ``others`` who are not), start a broadcast; its id."""
     from sqlalchemy import insert
 
     from bot.broadcast.store import BroadcastStore
@@ -96,27 +133,68 @@ def seed(database_url: str, count: int, paid: bool, budget: float) -> int:
     now = utcnow()
     rows = [
         {
-            "telegram_id": FIRST_ID + i,
+            "telegram_id": telegram_id,
             "first_seen": now,
             "last_seen": now,
-            "consent_updates": True,
+            "consent_updates": subscribed,
             "consent_updates_at": now,
             "blocked_bot": False,
         }
-        for i in range(count)
+        for ids, subscribed in ((subscribers, True), (others, False))
+        for telegram_id in ids
     ]
 
     async def _seed() -> int:
         await db.run(lambda s: s.execute(insert(User), rows))
         store = BroadcastStore(db)
-        bid = await store.create(TEXT, None, created_by=None, paid=paid, star_budget=budget)
-        await store.start(bid, None)
+        bid = await store.create(text, None, created_by=None, paid=paid, star_budget=budget)
+        await store.start(bid, progress_chat_id)
         return bid
 
     try:
         return asyncio.run(_seed())
     finally:
         db.dispose()
+
+
+def sender_env(
+    port: int, database_url: str, data_dir: Path, *, rate: float, paid: bool, budget: float
+) -> dict[str, str]:
+    """The environment of a ``python -m bot.broadcast`` process on this emulator and database."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BROADCAST_", "TELEGRAM_"))},
+        "TELEGRAM_BOT_TOKEN": SANDBOX_BOT_TOKEN,
+        "TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "PRIVACY_KEY": secrets.token_hex(16),
+        "BROADCAST_RATE": str(rate),
+        "BROADCAST_PAID": "true" if paid else "false",
+        "BROADCAST_STAR_BUDGET": str(budget),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def start_senders(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
+    """``count`` sender processes; each logs to ``{logs}-{i}.log``."""
+    senders = []
+    for i in range(count):
+        log = Path(f"{logs}-{i}.log").open("wb")
+        senders.append(
+            subprocess.Popen(
+                [str(BOT_PYTHON), "-m", "bot.broadcast"], cwd=REPO, env=env, stdout=log, stderr=log
+            )
+        )
+    return senders
+
+
+def stop_senders(senders: Sequence[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every sender still running and wait for it."""
+    for process in senders:
+        if process.poll() is None:
+            process.terminate()
+    for process in senders:
+        process.wait(15)
 
 
 def status_of(database_url: str, broadcast_id: int) -> tuple[str, int]:
@@ -163,91 +241,39 @@ class Setup:
 
 def run(setup: Setup, root: Path) -> Result:
     """One run: emulator, seeded database, senders; measured until the broadcast is done."""
-    port = free_port()
     mode, count = setup.mode, setup.count
     paid = mode == "paid"
-    emulator = subprocess.Popen(
-        [
-            str(BOT_PYTHON),
-            "-m",
-            "sandbox.telegram",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--rate-limit",
-            str(setup.cap),
-            "--paid-rate-limit",
-            str(setup.paid_cap),
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
-    senders: list[subprocess.Popen[bytes]] = []
+    caps = ["--rate-limit", str(setup.cap), "--paid-rate-limit", str(setup.paid_cap)]
     name = f"{mode}-{count}-{setup.senders}"
     data_dir = root / name
     data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if sim.get("/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("emulator did not start")
-            time.sleep(0.2)
+    senders: list[subprocess.Popen[bytes]] = []
+    with running_emulator(*caps) as (sim, port, emulator):
         sim.post("/sim/users/bulk", json={"first_id": FIRST_ID, "count": count}).raise_for_status()
         with database(setup.database, data_dir, setup.postgres) as database_url:
-            broadcast_id = seed(database_url, count, paid, budget=count / 10 + 1)
+            ids = range(FIRST_ID, FIRST_ID + count)
+            broadcast_id = seed(database_url, ids, paid=paid, budget=count / 10 + 1)
             sim.delete("/sim/stats")
-            env = {
-                **{
-                    k: v
-                    for k, v in os.environ.items()
-                    if not k.startswith(("BROADCAST_", "TELEGRAM_"))
-                },
-                "TELEGRAM_BOT_TOKEN": SANDBOX_BOT_TOKEN,
-                "TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
-                "DATABASE_URL": database_url,
-                "DATA_DIR": str(data_dir),
-                "PRIVACY_KEY": secrets.token_hex(16),
-                "BROADCAST_RATE": str(setup.rate),
-                "BROADCAST_PAID": "true" if paid else "false",
-                "BROADCAST_STAR_BUDGET": str(count / 10 + 1),
-                "LOG_LEVEL": "WARNING",
-            }
-            for i in range(setup.senders):
-                log = (root / f"sender-{name}-{i}.log").open("wb")
-                senders.append(
-                    subprocess.Popen(
-                        [str(BOT_PYTHON), "-m", "bot.broadcast"],
-                        cwd=REPO,
-                        env=env,
-                        stdout=log,
-                        stderr=log,
-                    )
-                )
-            peak = 0.0
-            while True:
+            env = sender_env(
+                port, database_url, data_dir, rate=setup.rate, paid=paid, budget=count / 10 + 1
+            )
+            try:
+                senders = start_senders(setup.senders, env, root / f"sender-{name}")
+                peak = 0.0
+                while True:
+                    peak = max([peak, *(peak_mib(p.pid) for p in senders)])
+                    status, received_429 = status_of(database_url, broadcast_id)
+                    if status == "done":
+                        break
+                    for process in senders:
+                        if process.poll() is not None:
+                            raise RuntimeError(f"a sender exited with {process.returncode}")
+                    time.sleep(0.5)
                 peak = max([peak, *(peak_mib(p.pid) for p in senders)])
-                status, received_429 = status_of(database_url, broadcast_id)
-                if status == "done":
-                    break
-                for process in senders:
-                    if process.poll() is not None:
-                        raise RuntimeError(f"a sender exited with {process.returncode}")
-                time.sleep(0.5)
-            peak = max([peak, *(peak_mib(p.pid) for p in senders)])
-            sender_cpu = sum(cpu_seconds(p.pid) for p in senders)
-            emulator_cpu = cpu_seconds(emulator.pid)
-            for process in senders:
-                process.terminate()
-            for process in senders:
-                process.wait(15)
+                sender_cpu = sum(cpu_seconds(p.pid) for p in senders)
+                emulator_cpu = cpu_seconds(emulator.pid)
+            finally:
+                stop_senders(senders)
         stats = sim.get("/sim/stats").json()["stats"]
         seconds = float(stats["last_send_at"]) - float(stats["first_send_at"])
         lost = duplicated = 0
@@ -256,30 +282,22 @@ def run(setup: Setup, root: Path) -> Result:
             got = sum(TEXT in str(m.get("text") or "") for m in messages)
             lost += got == 0
             duplicated += max(0, got - 1)
-        delivered = count - lost
-        return Result(
-            mode,
-            setup.senders,
-            setup.database,
-            count,
-            setup.paid_cap if paid else setup.cap,
-            (delivered - 1) / seconds if seconds > 0 else 0.0,
-            seconds,
-            max(received_429, int(stats["rate_limited"]["total"])),
-            lost,
-            duplicated,
-            peak,
-            sender_cpu,
-            emulator_cpu,
-        )
-    finally:
-        for process in senders:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(15)
-        sim.close()
-        emulator.terminate()
-        emulator.wait(15)
+    delivered = count - lost
+    return Result(
+        mode,
+        setup.senders,
+        setup.database,
+        count,
+        setup.paid_cap if paid else setup.cap,
+        (delivered - 1) / seconds if seconds > 0 else 0.0,
+        seconds,
+        max(received_429, int(stats["rate_limited"]["total"])),
+        lost,
+        duplicated,
+        peak,
+        sender_cpu,
+        emulator_cpu,
+    )
 
 
 def main() -> None:

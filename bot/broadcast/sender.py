@@ -82,6 +82,17 @@ def batch_size(rate: float) -> int:
     return max(10, min(int(rate), 200))
 
 
+def join_seconds(rate: float, others: int) -> float:
+    """How long a joining sender waits: until every other sender has counted it.
+
+    The others re-read the number of live senders at their next heartbeat, which comes at
+    the start of a batch at most HEARTBEAT_SECONDS after the last one; a batch lasts
+    ``batch_size / rate`` at their share of the rate.
+    """
+    share = rate / max(1, others)
+    return HEARTBEAT_SECONDS + batch_size(share) / share
+
+
 class Sender:
     """Sends every running broadcast, batch by batch, and keeps the admin's progress current.
 
@@ -109,6 +120,7 @@ class Sender:
             f"{socket.gethostname()[:12]}-{os.getpid()}-{secrets.token_hex(3)}"
         )
         self.wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self.rate_limited = 0  # 429 answers this process received
         self._stopping = False
         self._samples: dict[int, tuple[float, int]] = {}
@@ -140,6 +152,7 @@ class Sender:
     def stop(self) -> None:
         """Finish the batch in flight, then leave the loop."""
         self._stopping = True
+        self._stopped.set()
         self.wake.set()
 
     async def run(self) -> None:
@@ -170,9 +183,17 @@ class Sender:
         b = await self.store.get(broadcast_id)
         if b is None or b.status != RUNNING:
             return False
-        if time.monotonic() - self._beat_at >= HEARTBEAT_SECONDS:
+        since_beat = time.monotonic() - self._beat_at
+        if since_beat >= HEARTBEAT_SECONDS:
             self._live_senders = await self.store.heartbeat(self.sender_id, ALIVE)
             self._beat_at = time.monotonic()
+            if since_beat > ALIVE.total_seconds() and self._live_senders > 1:
+                # The others did not count this sender yet and still pace at their old share:
+                # sending now would add this sender's share on top of the whole rate.
+                wait = join_seconds(self.settings.broadcast_rate, self._live_senders - 1)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), wait)
+                return True
         live = self._live_senders
         if b.throttled_until is not None:
             left = (b.throttled_until - utcnow()).total_seconds()
