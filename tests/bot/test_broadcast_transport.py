@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +193,48 @@ async def test_nothing_listening_is_a_network_error() -> None:
     assert (await sender.send(1, "x", None, paid=False)).network == "NetworkError"
     with pytest.raises(ValueError):
         SendClient("ftp://example.org/bot", pool=1)
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed key and certificate for 127.0.0.1 (made with the openssl command)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+    subprocess.run(
+        [
+            *command.split(),
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return key, cert
+
+
+async def test_https_urls_speak_tls_and_check_the_certificate(
+    certificate: tuple[Path, Path],
+) -> None:
+    key, cert = certificate
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    state = Server(answer=lambda _: http(200, {"ok": True, "result": {"message_id": 5}}))
+    listener = await asyncio.start_server(state.handle, "127.0.0.1", 0, ssl=server_tls)
+    port = listener.sockets[0].getsockname()[1]
+    async with listener:
+        url = f"https://127.0.0.1:{port}/bot{TOKEN}"
+        trusted = SendClient(url, pool=1, tls=ssl.create_default_context(cafile=str(cert)))
+        assert (await trusted.send(1, "x", None, paid=False)).message_id == 5
+        assert (await trusted.send(2, "x", None, paid=False)).message_id == 5
+        await trusted.aclose()
+        assert state.connections == 1
+        # The system's trust store does not know this certificate: no send.
+        untrusted = SendClient(url, pool=1)
+        assert (await untrusted.send(1, "x", None, paid=False)).network == "NetworkError"
+        await untrusted.aclose()
