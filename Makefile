@@ -32,7 +32,7 @@ lint: setup ## ruff, mypy and the import rules (import-linter)
 bench: setup model ## reply latency through the Telegram emulator
 	@$(BOT)/python -m ops.bench_latency
 
-bench-broadcast: setup ## broadcast delivery at the emulator's 30/s cap (and paid at 1000/s)
+bench-broadcast: setup ## broadcast delivery at the emulator's 30/s cap (and paid at 1000/s with 1, 2, 3 senders)
 	@$(BOT)/python -m ops.bench_broadcast
 
 clean: ## remove environments, models and runtime state

@@ -1,8 +1,10 @@
 """The broadcast sender: claims batches from the database and sends them at BROADCAST_RATE.
 
 It runs inside the bot (and, to share a broadcast, in more processes: ``python -m
-bot.broadcast``). It sends through its own Bot without PTB's rate limiter: its own pacing sets
-the rate, a 429 pauses every send (``retry_after``), and live replies take slots first.
+bot.broadcast``). It sends through its own lean HTTP client (``transport``), not PTB and
+without PTB's rate limiter: its own pacing sets the rate, a 429 pauses every send
+(``retry_after``), live replies take slots first, and senders that share a broadcast pace at
+their share of the rate.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ MAX_ATTEMPTS = 3  # timeouts and network errors are retried this many times in a
 MAX_429_PER_SEND = 20
 PROGRESS_EVERY = timedelta(seconds=5)
 HEARTBEAT_SECONDS = 2.0
-MAX_IN_FLIGHT = 16  # concurrent requests and connections (httpcore's pool cost grows with both)
+MAX_IN_FLIGHT = 16  # concurrent requests and kept-alive connections of the lean client
 IDLE_SECONDS = 2.0
 SEND_ENDPOINTS = frozenset(
     {

@@ -269,25 +269,7 @@ def test_a_group_that_became_a_supergroup_is_sent_to_at_its_new_id_once(
     old_id = -4_000_777
     fans = subscribers(bot, 2)
 
-    async def subscribe_group() -> None:
-        from bot.db.models import User, utcnow
-
-        def _add(session: Any) -> None:
-            now = utcnow()
-            session.add(
-                User(
-                    telegram_id=old_id,
-                    first_seen=now,
-                    last_seen=now,
-                    consent_updates=True,
-                    consent_updates_at=now,
-                    blocked_bot=False,
-                )
-            )
-
-        await bot.db.run(_add)
-
-    bot.call(subscribe_group())
+    bot.call(bot.db.set_consent_updates(old_id, True))  # /langganan in the group
     new_id = bot.sim.post(f"/sim/chats/{old_id}/migrate", json={}).json()["migrate_to_chat_id"]
     bot.sim.delete("/sim/stats")
     store = broadcaster(bot).store
