@@ -35,7 +35,7 @@ bench: setup model ## reply latency through the Telegram emulator
 bench-load: setup model ## open-loop load at rising rates: Rasa alone, then through the emulator
 	@$(BOT)/python -m ops.bench_load
 
-bench-broadcast: setup ## broadcast delivery at the emulator's 30/s cap (and paid at 1000/s)
+bench-broadcast: setup ## broadcast delivery at the emulator's 30/s cap (and paid at 1000/s with 1, 2, 3 senders)
 	@$(BOT)/python -m ops.bench_broadcast
 
 clean: ## remove environments, models and runtime state

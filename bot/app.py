@@ -6,12 +6,13 @@ import logging
 from datetime import timedelta
 
 import httpx
-from telegram import LinkPreviewOptions, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
+from bot.bot_api import bot_arguments
 from bot.broadcast.runtime import start_broadcasting, stop_broadcasting
+from bot.broadcast.store import BroadcastStore
 from bot.commands_menu import publish_menu
 from bot.config import Settings
 from bot.db.database import Database
@@ -44,11 +45,16 @@ RETENTION_JOB_INTERVAL = timedelta(hours=1)
 
 
 async def purge_expired_records(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Delete the bot's records older than RETENTION_DAYS (Rasa prunes its own tracker store)."""
+    """Delete the bot's records older than RETENTION_DAYS (Rasa prunes its own tracker store).
+
+    Broadcast recipient rows (Telegram ids) go RETENTION_DAYS after their broadcast ended.
+    """
     services = get_services(context)
     cutoff = utcnow() - timedelta(days=services.settings.retention_days)
     try:
         counts = await services.db.purge_older_than(cutoff)
+        recipients = await BroadcastStore(services.db).purge_recipients(cutoff)
+        counts["broadcast recipient rows"] = recipients
     except Exception:
         logger.exception("retention job failed; it runs again within the hour")
         return
@@ -58,8 +64,9 @@ async def purge_expired_records(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
     """Wire the Application: token, Bot API server, ordering, defaults, handlers and hooks."""
-    if settings.telegram_bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
+    # a small pool: httpx checks every pooled connection on each request, so a big idle pool
+    # costs CPU on the hot path; 16 in flight is ample for replies at 100+ msg/s
+    bot_options = bot_arguments(settings, pool=16)  # fails at once without a token
 
     metrics = BotMetrics()
     monitoring: dict[str, MonitoringServer | httpx.AsyncClient] = {}
@@ -144,17 +151,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             settings.bot_ready_file.unlink(missing_ok=True)
 
     bot = ResilientBot(
-        token=settings.telegram_bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        base_file_url=settings.telegram_base_file_url or "https://api.telegram.org/file/bot",
-        # a small pool: httpx checks every pooled connection on each request, so a big idle pool
-        # costs CPU on the hot path; 16 in flight is ample for replies at 100+ msg/s
-        request=HTTPXRequest(connection_pool_size=16, read_timeout=15, connect_timeout=5),
+        **bot_options,
         get_updates_request=HTTPXRequest(read_timeout=40, connect_timeout=5),
-        defaults=Defaults(
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        ),
         rate_limiter=ReplyRateLimiter(),
         metrics=metrics,
     )

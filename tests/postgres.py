@@ -1,26 +1,7 @@
-"""Throwaway databases on the local PostgreSQL for tests."""
+"""Throwaway databases on the local PostgreSQL for tests (the helper lives in ops.postgres)."""
 
 from __future__ import annotations
 
-import contextlib
-import secrets
-from collections.abc import Iterator
+from ops.postgres import POSTGRES_ADMIN, temporary_postgres_database
 
-from sqlalchemy import create_engine, text
-
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-@contextlib.contextmanager
-def temporary_postgres_database(prefix: str) -> Iterator[str]:
-    """Create a fresh database, yield its SQLAlchemy URL, drop it afterwards."""
-    name = f"{prefix}_{secrets.token_hex(5)}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+__all__ = ["POSTGRES_ADMIN", "temporary_postgres_database"]

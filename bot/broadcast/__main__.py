@@ -10,7 +10,7 @@ import asyncio
 import logging
 import signal
 
-from bot.broadcast.sender import Sender, make_sender_bot
+from bot.broadcast.sender import Sender
 from bot.config import Settings
 from bot.db.database import Database, upgrade
 from bot.rendering import PayloadStore
@@ -29,16 +29,14 @@ def configure_logging(level: str) -> None:
 async def serve(settings: Settings) -> None:
     """Send until a signal arrives."""
     db = Database(settings.effective_database_url)
-    bot = make_sender_bot(settings)
-    await bot.initialize()
-    sender = Sender(settings, db, bot, PayloadStore(settings.effective_privacy_key))
+    sender = await Sender.open(settings, db, PayloadStore(settings.effective_privacy_key))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, sender.stop)
     try:
         await sender.run()
     finally:
-        await bot.shutdown()
+        await sender.close()
         db.dispose()
 
 

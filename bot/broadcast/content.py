@@ -92,6 +92,27 @@ def validate(body_html: str, *, caption: bool) -> str | None:
     return None
 
 
+def bot_api_request(chat_id: int, body_html: str, photo: str | None) -> tuple[str, dict[str, Any]]:
+    """The Bot API method and parameters of one broadcast send (the sender's lean path).
+
+    The same message :func:`deliver` sends through PTB with the bot's defaults (HTML, no link
+    preview), so the admin's preview shows exactly what subscribers get.
+    """
+    if photo:
+        return "sendPhoto", {
+            "chat_id": chat_id,
+            "photo": photo,
+            "caption": with_footer(body_html),
+            "parse_mode": ParseMode.HTML.value,
+        }
+    return "sendMessage", {
+        "chat_id": chat_id,
+        "text": with_footer(body_html),
+        "parse_mode": ParseMode.HTML.value,
+        "link_preview_options": {"is_disabled": True},
+    }
+
+
 async def deliver(
     bot: Bot, chat_id: int, body_html: str, photo: str | None, **extra: Any
 ) -> Message:

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, ExtBot
+from telegram.ext import Application, ContextTypes
 
 from bot.broadcast import drafts, ui
-from bot.broadcast.sender import SEND_ENDPOINTS, Sender, make_sender_bot
+from bot.broadcast.sender import SEND_ENDPOINTS, Sender
 from bot.broadcast.store import BroadcastStore
 from bot.config import Settings
 from bot.db.database import Database
-from bot.db.models import utcnow
 from bot.rendering import PayloadStore
 from core.program_api import ProgramAPI
 
@@ -32,12 +31,11 @@ BROADCASTER_KEY = "broadcaster"
 
 @dataclass
 class Broadcaster:
-    """The sender, its own Bot and the poller's program API client."""
+    """The sender (with its own Bot and HTTP pool) and the poller's program API client."""
 
     settings: Settings
     store: BroadcastStore
     sender: Sender
-    sender_bot: ExtBot[None]
     live_bot: Bot
     payloads: PayloadStore
     program_api: ProgramAPI
@@ -97,19 +95,6 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.exception("gelombang poll failed; it runs again at the next interval")
 
 
-async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Hourly: recipient rows (Telegram ids) go RETENTION_DAYS after their broadcast ended."""
-    broadcaster = get_broadcaster(context)
-    cutoff = utcnow() - timedelta(days=broadcaster.settings.retention_days)
-    try:
-        deleted = await broadcaster.store.purge_recipients(cutoff)
-    except Exception:
-        logger.exception("broadcast retention failed; it runs again within the hour")
-        return
-    if deleted:
-        logger.info("retention: deleted %s broadcast recipient rows", deleted)
-
-
 async def start_broadcasting(
     application: Application[Any, Any, Any, Any, Any, Any],
     settings: Settings,
@@ -118,9 +103,7 @@ async def start_broadcasting(
     metrics: BotMetrics | None = None,
 ) -> Broadcaster:
     """Start the sender (it resumes running broadcasts) and the poller (after a first poll)."""
-    sender_bot = make_sender_bot(settings)
-    await sender_bot.initialize()
-    sender = Sender(settings, db, sender_bot, payloads)
+    sender = await Sender.open(settings, db, payloads)
     api_args = (settings.program_api_url, settings.program_api_token.get_secret_value())
     api_options: dict[str, Any] = {"timeout": settings.program_api_timeout, "cache_ttl": 0}
     program_api: ProgramAPI
@@ -134,7 +117,6 @@ async def start_broadcasting(
         settings=settings,
         store=BroadcastStore(db),
         sender=sender,
-        sender_bot=sender_bot,
         live_bot=application.bot,
         payloads=payloads,
         program_api=program_api,
@@ -154,7 +136,6 @@ async def start_broadcasting(
     if application.job_queue is not None:
         interval = timedelta(seconds=settings.batch_poll_seconds)
         application.job_queue.run_repeating(poll_job, interval=interval, first=interval)
-        application.job_queue.run_repeating(purge_job, interval=timedelta(hours=1), first=30)
     return broadcaster
 
 
@@ -172,5 +153,4 @@ async def stop_broadcasting(application: Application[Any, Any, Any, Any, Any, An
             with contextlib.suppress(BaseException):
                 await broadcaster.task
     await broadcaster.program_api.aclose()
-    with contextlib.suppress(Exception):
-        await broadcaster.sender_bot.shutdown()
+    await broadcaster.sender.close()

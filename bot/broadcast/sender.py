@@ -1,8 +1,10 @@
 """The broadcast sender: claims batches from the database and sends them at BROADCAST_RATE.
 
 It runs inside the bot (and, to share a broadcast, in more processes: ``python -m
-bot.broadcast``). It sends through its own Bot without PTB's rate limiter: its own pacing sets
-the rate, a 429 pauses every send (``retry_after``), and live replies take slots first.
+bot.broadcast``). It sends through its own lean HTTP client (``transport``), not PTB and
+without PTB's rate limiter: its own pacing sets the rate, a 429 pauses every send
+(``retry_after``), live replies take slots first, and senders that share a broadcast pace at
+their share of the rate.
 """
 
 from __future__ import annotations
@@ -16,25 +18,15 @@ import secrets
 import socket
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.ext import Defaults, ExtBot
-from telegram.request import HTTPXRequest
+from telegram import Bot
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ExtBot
 
-from bot.broadcast import content, ui
+from bot.bot_api import bot_arguments
+from bot.broadcast import ui
 from bot.broadcast.pacing import Pacer
 from bot.broadcast.store import (
     BLOCKED,
@@ -48,6 +40,7 @@ from bot.broadcast.store import (
     Claimed,
     Outcome,
 )
+from bot.broadcast.transport import Answer, SendClient
 from bot.config import Settings
 from bot.db.database import Database
 from bot.db.models import Broadcast, utcnow
@@ -67,7 +60,7 @@ MAX_ATTEMPTS = 3  # timeouts and network errors are retried this many times in a
 MAX_429_PER_SEND = 20
 PROGRESS_EVERY = timedelta(seconds=5)
 HEARTBEAT_SECONDS = 2.0
-MAX_IN_FLIGHT = 16  # concurrent requests and connections (httpcore's pool cost grows with both)
+MAX_IN_FLIGHT = 16  # concurrent requests and kept-alive connections of the lean client
 IDLE_SECONDS = 2.0
 SEND_ENDPOINTS = frozenset(
     {
@@ -91,34 +84,23 @@ def batch_size(rate: float) -> int:
     return max(10, min(int(rate), 200))
 
 
-def make_sender_bot(settings: Settings) -> ExtBot[None]:
-    """A Bot for broadcast sends only: its own connections, no PTB rate limiter."""
-    if settings.telegram_bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is required to send broadcasts")
-    return ExtBot(
-        token=settings.telegram_bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        request=HTTPXRequest(
-            connection_pool_size=MAX_IN_FLIGHT, read_timeout=15, connect_timeout=5
-        ),
-        defaults=Defaults(
-            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
-        ),
-    )
+def join_seconds(rate: float, others: int) -> float:
+    """How long a joining sender waits: until every other sender has counted it.
 
-
-def _retry_after(exc: RetryAfter) -> float:
-    """``retry_after`` in seconds (PTB 22 warns that it will become a timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value: object = exc.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)  # type: ignore[arg-type]
+    The others re-read the number of live senders at their next heartbeat, which comes at
+    the start of a batch at most HEARTBEAT_SECONDS after the last one; a batch lasts
+    ``batch_size / rate`` at their share of the rate.
+    """
+    share = rate / max(1, others)
+    return HEARTBEAT_SECONDS + batch_size(share) / share
 
 
 class Sender:
-    """Sends every running broadcast, batch by batch, and keeps the admin's progress current."""
+    """Sends every running broadcast, batch by batch, and keeps the admin's progress current.
+
+    Broadcast messages go out through :class:`SendClient` (lean JSON posts); the PTB ``bot`` only
+    edits the admin's progress message and sends the summary.
+    """
 
     def __init__(
         self,
@@ -128,16 +110,19 @@ class Sender:
         payloads: PayloadStore,
         *,
         sender_id: str | None = None,
+        client: SendClient | None = None,
     ) -> None:
         self.settings = settings
         self.store = BroadcastStore(db)
         self.bot = bot
+        self.client = client or SendClient(bot.base_url, pool=MAX_IN_FLIGHT)
         self.payloads = payloads
         self.pacer = Pacer(settings.broadcast_rate)
         self.sender_id = sender_id or (
             f"{socket.gethostname()[:12]}-{os.getpid()}-{secrets.token_hex(3)}"
         )
         self.wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self.rate_limited = 0  # 429 answers this process received
         self._stopping = False
         self._samples: dict[int, tuple[float, int]] = {}
@@ -148,6 +133,20 @@ class Sender:
         self._progress_at: dict[int, float] = {}
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
 
+    @classmethod
+    async def open(cls, settings: Settings, db: Database, payloads: PayloadStore) -> Sender:
+        """A sender with its own Bot (progress edits) and HTTP pool (sends); close() ends them."""
+        bot: ExtBot[None] = ExtBot(**bot_arguments(settings, pool=4))
+        await bot.initialize()
+        return cls(settings, db, bot, payloads)
+
+    async def close(self) -> None:
+        """Close the sender's connections (after :meth:`run` returned)."""
+        await self.client.aclose()
+        if isinstance(self.bot, ExtBot):
+            with contextlib.suppress(Exception):
+                await self.bot.shutdown()
+
     def kick(self) -> None:
         """Wake the loop now (a broadcast was started or resumed)."""
         self.wake.set()
@@ -155,6 +154,7 @@ class Sender:
     def stop(self) -> None:
         """Finish the batch in flight, then leave the loop."""
         self._stopping = True
+        self._stopped.set()
         self.wake.set()
 
     async def run(self) -> None:
@@ -185,9 +185,17 @@ class Sender:
         b = await self.store.get(broadcast_id)
         if b is None or b.status != RUNNING:
             return False
-        if time.monotonic() - self._beat_at >= HEARTBEAT_SECONDS:
+        since_beat = time.monotonic() - self._beat_at
+        if since_beat >= HEARTBEAT_SECONDS:
             self._live_senders = await self.store.heartbeat(self.sender_id, ALIVE)
             self._beat_at = time.monotonic()
+            if since_beat > ALIVE.total_seconds() and self._live_senders > 1:
+                # The others did not count this sender yet and still pace at their old share:
+                # sending now would add this sender's share on top of the whole rate.
+                wait = join_seconds(self.settings.broadcast_rate, self._live_senders - 1)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), wait)
+                return True
         live = self._live_senders
         if b.throttled_until is not None:
             left = (b.throttled_until - utcnow()).total_seconds()
@@ -231,45 +239,37 @@ class Sender:
         return list(await asyncio.gather(*tasks))
 
     async def _deliver(self, b: Broadcast, token: str, row: Claimed) -> Outcome:
-        """Send to one recipient; every error becomes an outcome, never an exception."""
-        extra = {"allow_paid_broadcast": True} if row.paid else {}
-        for _ in range(MAX_429_PER_SEND):
-            try:
-                message = await content.deliver(
-                    self.bot, row.telegram_id, b.html, b.photo, **extra
-                )
-                return Outcome(
-                    row.id, row.telegram_id, SENT, paid=row.paid, message_id=message.message_id
-                )
-            except RetryAfter as exc:
-                await self._rate_limited(b.id, token, _retry_after(exc))
-                await self.pacer.wait()
-            except Forbidden:
-                return Outcome(row.id, row.telegram_id, BLOCKED, paid=row.paid, error="blocked")
-            except ChatMigrated as exc:
-                return Outcome(
-                    row.id,
-                    row.telegram_id,
-                    QUEUED,
-                    paid=row.paid,
-                    error="migrated",
-                    counted_attempt=False,
-                    new_telegram_id=exc.new_chat_id,
-                )
-            except BadRequest as exc:
-                reason = (
-                    "chat not found" if "chat not found" in exc.message.lower() else exc.message
-                )
-                return Outcome(row.id, row.telegram_id, FAILED, paid=row.paid, error=reason[:64])
-            except (TimedOut, NetworkError) as exc:
-                return self._retry_or_fail(row, type(exc).__name__)
-            except TelegramError as exc:
-                return Outcome(
-                    row.id, row.telegram_id, FAILED, paid=row.paid, error=exc.message[:64]
-                )
-            except Exception:
-                logger.exception("unexpected error sending broadcast %s", b.id)
-                return self._retry_or_fail(row, "error")
+        """Send to one recipient; every error becomes an outcome, never an exception.
+
+        A 429 pauses every send and tries again; a group that became a supergroup
+        (``migrate_to_chat_id``) is sent to at its new id once, and the new id is stored.
+        """
+        chat_id, moved = row.telegram_id, None
+        async with self._in_flight:
+            for _ in range(MAX_429_PER_SEND):
+                try:
+                    answer = await self.client.send(chat_id, b.html, b.photo, paid=row.paid)
+                except Exception:
+                    logger.exception("unexpected error sending broadcast %s", b.id)
+                    return self._retry_or_fail(row, "error", moved)
+                if answer.ok:
+                    return Outcome(
+                        row.id,
+                        row.telegram_id,
+                        SENT,
+                        paid=row.paid,
+                        message_id=answer.message_id,
+                        new_telegram_id=moved,
+                    )
+                if answer.error_code == 429:
+                    await self._rate_limited(b.id, token, answer.retry_after or 1.0)
+                    await self.pacer.wait()
+                    continue
+                if answer.migrate_to_chat_id is not None and moved is None:
+                    chat_id = moved = answer.migrate_to_chat_id
+                    await self.pacer.wait()  # the re-send takes a slot of its own
+                    continue
+                return self._settle(row, answer, moved)
         # Telegram kept refusing: give the row back to the queue without spending an attempt.
         return Outcome(
             row.id,
@@ -278,13 +278,30 @@ class Sender:
             paid=row.paid,
             error="rate limited",
             counted_attempt=False,
+            new_telegram_id=moved,
         )
 
-    def _retry_or_fail(self, row: Claimed, reason: str) -> Outcome:
+    def _settle(self, row: Claimed, answer: Answer, moved: int | None) -> Outcome:
+        """The outcome of an error answer: blocked, retried (no answer, 5xx) or failed."""
+        if answer.network is not None:
+            return self._retry_or_fail(row, answer.network, moved)
+        if answer.error_code == 403:
+            status, error = BLOCKED, "blocked"
+        elif answer.chat_not_found:
+            status, error = FAILED, "chat not found"
+        else:
+            status, error = FAILED, answer.description[:64]
+        return Outcome(
+            row.id, row.telegram_id, status, paid=row.paid, error=error, new_telegram_id=moved
+        )
+
+    def _retry_or_fail(self, row: Claimed, reason: str, moved: int | None = None) -> Outcome:
         """A timeout or network error: retry with backoff, up to MAX_ATTEMPTS in all."""
         attempts = row.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            return Outcome(row.id, row.telegram_id, FAILED, paid=row.paid, error=reason)
+            return Outcome(
+                row.id, row.telegram_id, FAILED, paid=row.paid, error=reason, new_telegram_id=moved
+            )
         return Outcome(
             row.id,
             row.telegram_id,
@@ -292,6 +309,7 @@ class Sender:
             paid=row.paid,
             error=reason,
             retry_at=utcnow() + timedelta(seconds=2**attempts),
+            new_telegram_id=moved,
         )
 
     async def _rate_limited(self, broadcast_id: int, token: str, seconds: float) -> None:

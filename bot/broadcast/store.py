@@ -13,12 +13,15 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
+    Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -307,32 +310,26 @@ class BroadcastStore:
         )
 
     async def record(self, broadcast_id: int, token: str, outcomes: Sequence[Outcome]) -> None:
-        """Write a batch's results and the counters in one transaction."""
+        """Write a batch's results and the counters in one transaction (one executemany)."""
 
         def _record(session: Session) -> None:
+            # Rows whose lease ran out belong to another sender now: theirs to record.
+            owned = set(
+                session.scalars(
+                    select(R.id)
+                    .where(
+                        R.id.in_([o.id for o in outcomes]), R.claim == token, R.status == SENDING
+                    )
+                    .with_for_update()
+                )
+            )
+            mine = [o for o in outcomes if o.id in owned]
+            if not mine:
+                return
+            session.connection().execute(_RECORD_ROW, [_record_params(o) for o in mine])
             counts = {SENT: 0, BLOCKED: 0, FAILED: 0}
             paid_sent = paid_unused = 0
-            blocked_users: list[int] = []
-            for outcome in outcomes:
-                values: dict[str, object] = {
-                    "status": outcome.status,
-                    "message_id": outcome.message_id,
-                    "error": outcome.error,
-                    "claim": None,
-                    "lease_until": None,
-                    "not_before": outcome.retry_at,
-                    "attempts": R.attempts + (1 if outcome.counted_attempt else 0),
-                }
-                if outcome.new_telegram_id is not None:
-                    values["telegram_id"] = outcome.new_telegram_id
-                done = session.execute(
-                    update(R)
-                    .where(R.id == outcome.id, R.claim == token, R.status == SENDING)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
-                if done.rowcount != 1:  # type: ignore[attr-defined]
-                    continue  # the lease ran out and another sender owns the row now
+            for outcome in mine:
                 if outcome.status in counts:
                     counts[outcome.status] += 1
                 if outcome.paid:
@@ -340,8 +337,8 @@ class BroadcastStore:
                         paid_sent += 1
                     else:
                         paid_unused += 1
-                if outcome.status == BLOCKED:
-                    blocked_users.append(outcome.telegram_id)
+                if outcome.new_telegram_id is not None:
+                    _move_subscriber(session, outcome.telegram_id, outcome.new_telegram_id)
             session.execute(
                 update(Broadcast)
                 .where(Broadcast.id == broadcast_id)
@@ -353,11 +350,12 @@ class BroadcastStore:
                     paid_reserved=Broadcast.paid_reserved - paid_unused,
                 )
             )
-            if blocked_users:
+            blocked = [o.new_telegram_id or o.telegram_id for o in mine if o.status == BLOCKED]
+            if blocked:
                 # Blocking unsubscribes; after unblocking, /langganan subscribes again.
                 session.execute(
                     update(User)
-                    .where(User.telegram_id.in_(blocked_users))
+                    .where(User.telegram_id.in_(blocked))
                     .values(blocked_bot=True, consent_updates=False, consent_updates_at=utcnow())
                 )
 
@@ -503,6 +501,67 @@ class BroadcastStore:
             return await self.db.run(_draft)
         except IntegrityError:
             return None
+
+
+_TABLE = cast(Table, R.__table__)
+_T = _TABLE.c
+# One statement for every row of a batch (executemany): status, message id, error, backoff,
+# attempts and, for a migrated chat, the new id.
+_RECORD_ROW = (
+    update(_TABLE)
+    .where(_T.id == bindparam("row_id"))
+    .values(
+        status=bindparam("new_status", type_=_T.status.type),
+        message_id=bindparam("new_message_id", type_=_T.message_id.type),
+        error=bindparam("new_error", type_=_T.error.type),
+        claim=None,
+        lease_until=None,
+        not_before=bindparam("new_not_before", type_=_T.not_before.type),
+        attempts=_T.attempts + bindparam("attempt", type_=Integer),
+        telegram_id=func.coalesce(
+            bindparam("new_telegram_id", type_=_T.telegram_id.type), _T.telegram_id
+        ),
+    )
+)
+
+
+def _record_params(outcome: Outcome) -> dict[str, object]:
+    """The parameters of :data:`_RECORD_ROW` for one outcome."""
+    return {
+        "row_id": outcome.id,
+        "new_status": outcome.status,
+        "new_message_id": outcome.message_id,
+        "new_error": outcome.error,
+        "new_not_before": outcome.retry_at,
+        "attempt": 1 if outcome.counted_attempt else 0,
+        "new_telegram_id": outcome.new_telegram_id,
+    }
+
+
+def _move_subscriber(session: Session, old_id: int, new_id: int) -> None:
+    """A group became a supergroup: the subscription moves to the new chat id."""
+    old = session.get(User, old_id)
+    if old is None:
+        return
+    new = session.get(User, new_id)
+    if new is None:
+        session.add(
+            User(
+                telegram_id=new_id,
+                first_seen=old.first_seen,
+                last_seen=old.last_seen,
+                language_code=old.language_code,
+                consent_updates=old.consent_updates,
+                consent_updates_at=old.consent_updates_at,
+                blocked_bot=False,
+            )
+        )
+    else:
+        new.consent_updates = old.consent_updates or new.consent_updates
+        new.consent_updates_at = old.consent_updates_at
+    # The old id is a dead chat (Telegram refuses it for good); the row goes with retention.
+    old.consent_updates = False
+    session.flush()
 
 
 def _reserve_paid(session: Session, broadcast_id: int, count: int) -> bool:

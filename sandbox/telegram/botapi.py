@@ -92,6 +92,13 @@ def _chat(state: EmulatorState, params: dict[str, Any], key: str = "chat_id") ->
         chat_id = int(raw)
     except (TypeError, ValueError):
         raise bad_request("chat not found") from None  # @usernames are never resolvable here
+    moved_to = state.migrated.get(chat_id)
+    if moved_to is not None:
+        raise ApiError(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": moved_to},
+        )
     chat = state.chats.get(chat_id)
     if chat is None:
         if chat_id in state.users:

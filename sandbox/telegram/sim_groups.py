@@ -502,6 +502,34 @@ async def bulk_users(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True, "count": len(ids)})
 
 
+async def migrate(request: Request) -> JSONResponse:
+    """``POST /sim/chats/{chat_id}/migrate``: a basic group becomes a supergroup.
+
+    Body ``{"to_chat_id"?: -100..., "title"?}``; a group not seen before is created first (the
+    bot a member). As on Telegram, every later Bot API call to the old id answers 400 ``group
+    chat was upgraded to a supergroup chat`` with ``parameters.migrate_to_chat_id``. No updates.
+    """
+    state = _state(request)
+    try:
+        old_id = int(request.path_params["chat_id"])
+    except ValueError:
+        raise SimError("chat_id must be an integer") from None
+    spec = await _json(request)
+    if old_id >= 0 or old_id in state.migrated:
+        raise SimError("only a group (negative id) that was not migrated yet can migrate")
+    old = state.chats.get(old_id)
+    title = str(spec.get("title") or (old.info.get("title") if old else None) or "Grup Uji")
+    new_id = int(spec.get("to_chat_id") or state.next_group_id)
+    if new_id == state.next_group_id:
+        state.next_group_id -= 1
+    if new_id in state.chats or new_id == old_id:
+        raise SimError(f"chat {new_id} exists already")
+    create_group(state, chat_id=new_id, title=title, is_forum=False, bot_status="member")
+    state.migrated[old_id] = new_id
+    await state.notify()
+    return JSONResponse({"ok": True, "chat_id": old_id, "migrate_to_chat_id": new_id})
+
+
 async def limits(request: Request) -> JSONResponse:
     """``GET`` the flood caps; ``POST`` changes them (``{"preset": "telegram"|"off"}`` too)."""
     state = _state(request)
@@ -557,6 +585,7 @@ ROUTES = [
     Route("/sim/users/bulk", bulk_users, methods=["POST"]),
     Route("/sim/users/{user_id}/block", block, methods=["POST"]),
     Route("/sim/users/{user_id}/unblock", block, methods=["POST"]),
+    Route("/sim/chats/{chat_id}/migrate", migrate, methods=["POST"]),
     Route("/sim/limits", limits, methods=["GET", "POST"]),
     Route("/sim/stats", stats, methods=["GET", "DELETE"]),
 ]

@@ -284,6 +284,8 @@ class EmulatorState:
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
+        # Groups that became supergroups: old chat id -> new chat id (400 with migrate_to_chat_id).
+        self.migrated: dict[int, int] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
         self.outbox: list[dict[str, Any]] = []
         self.faults: dict[str, list[Fault]] = {}

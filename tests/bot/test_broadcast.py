@@ -263,6 +263,39 @@ def test_users_who_blocked_the_bot_are_dropped_and_unsubscribed(
     assert all_text(fans[0].say("/langganan", settle=0.3)) == texts.SUBSCRIBED
 
 
+def test_a_group_that_became_a_supergroup_is_sent_to_at_its_new_id_once(
+    bot: RunningBot,
+) -> None:
+    old_id = -4_000_777
+    fans = subscribers(bot, 2)
+
+    bot.call(bot.db.set_consent_updates(old_id, True))  # /langganan in the group
+    new_id = bot.sim.post(f"/sim/chats/{old_id}/migrate", json={}).json()["migrate_to_chat_id"]
+    bot.sim.delete("/sim/stats")
+    store = broadcaster(bot).store
+    broadcast_id = bot.call(store.create("Uji grup pindah", None, created_by=ADMIN_ID))
+    bot.call(store.start(broadcast_id, None))
+    broadcaster(bot).sender.kick()
+    done = wait_for(bot, broadcast_id, DONE)
+    assert (done.total, done.sent, done.failed, done.blocked) == (3, 3, 0, 0)
+    assert sum("Uji grup pindah" in t for t in bot_texts(bot, new_id)) == 1
+    for fan in fans:
+        assert sum("Uji grup pindah" in t for t in bot_texts(bot, fan.user_id)) == 1
+    stats = bot.sim.get("/sim/stats").json()["stats"]
+    assert stats["send_attempts"] == 4 and stats["errors_by_code"] == {"400": 1}
+    rows = bot.call(store.recipient_rows(broadcast_id))
+    assert old_id not in {r.telegram_id for r in rows} and new_id in {r.telegram_id for r in rows}
+    # The subscription moved: the next broadcast goes straight to the supergroup.
+    moved, left = bot.call(bot.db.get_user(new_id)), bot.call(bot.db.get_user(old_id))
+    assert moved.consent_updates and not moved.blocked_bot and not left.consent_updates
+    bot.sim.delete("/sim/stats")
+    again = bot.call(store.create("Uji grup kedua", None, created_by=ADMIN_ID))
+    bot.call(store.start(again, None))
+    broadcaster(bot).sender.kick()
+    assert wait_for(bot, again, DONE).sent == 3
+    assert bot.sim.get("/sim/stats").json()["stats"]["errors_by_code"] == {}
+
+
 def test_siaran_status_lists_recent_broadcasts(bot: RunningBot, admin: Applicant) -> None:
     subscribers(bot, 1)
     _, control, broadcast_id = preview(admin, "/siaran Status uji")

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from telegram import Bot, ChatMember
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from sandbox.telegram import create_app, limits
 from sandbox.telegram.__main__ import limits_from_args
@@ -77,6 +77,20 @@ async def _limits(sim: httpx.AsyncClient, **caps: Any) -> dict[str, Any]:
     return data
 
 
+async def assert_raw_error(
+    sim: httpx.AsyncClient, chat_id: int, code: int, description: str, parameters: dict[str, int]
+) -> None:
+    """A raw sendMessage gets exactly Telegram's error answer."""
+    raw = await sim.post(f"/bot{TOKEN}/sendMessage", json={"chat_id": chat_id, "text": "x"})
+    assert raw.status_code == code
+    assert raw.json() == {
+        "ok": False,
+        "error_code": code,
+        "description": description,
+        "parameters": parameters,
+    }
+
+
 async def _stats(sim: httpx.AsyncClient) -> dict[str, Any]:
     data: dict[str, Any] = (await sim.get("/sim/stats")).json()["stats"]
     return data
@@ -104,14 +118,7 @@ async def test_global_cap_answers_429_with_retry_after(
     with pytest.raises(RetryAfter) as info:
         await bot.send_message(USER, "kelebihan")
     assert "Retry in 1 seconds" in str(info.value)
-    raw = await sim.post(f"/bot{TOKEN}/sendMessage", json={"chat_id": USER, "text": "lagi"})
-    assert raw.status_code == 429
-    assert raw.json() == {
-        "ok": False,
-        "error_code": 429,
-        "description": "Too Many Requests: retry after 1",
-        "parameters": {"retry_after": 1},
-    }
+    await assert_raw_error(sim, USER, 429, "Too Many Requests: retry after 1", {"retry_after": 1})
     assert await bot.get_me()  # only sends are limited
     clock.now += 0.2  # 5/s refills one token in 0.2 s
     assert (await bot.send_message(USER, "setelah menunggu")).text == "setelah menunggu"
@@ -192,6 +199,29 @@ async def test_unknown_chat_and_user_who_never_started(bot: Bot, sim: httpx.Asyn
     with pytest.raises(Forbidden, match="can't initiate conversation"):
         await bot.send_message(500000002, "Halo Budi")
     assert (await _stats(sim))["chat_not_found"] == 2
+
+
+async def test_a_migrated_group_answers_400_with_its_new_id(
+    bot: Bot, sim: httpx.AsyncClient
+) -> None:
+    old_id = -4_000_123
+    response = await sim.post(f"/sim/chats/{old_id}/migrate", json={"title": "Grup Desa"})
+    assert response.status_code == 200, response.text
+    new_id = response.json()["migrate_to_chat_id"]
+    assert str(new_id).startswith("-100")
+    with pytest.raises(ChatMigrated) as raised:
+        await bot.send_message(old_id, "halo grup")
+    assert raised.value.new_chat_id == new_id
+    sent = await bot.send_message(new_id, "halo supergrup")
+    assert sent.chat.id == new_id and sent.chat.type == "supergroup"
+    await assert_raw_error(
+        sim,
+        old_id,
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        {"migrate_to_chat_id": new_id},
+    )
+    assert (await sim.post(f"/sim/chats/{old_id}/migrate", json={})).status_code == 400
 
 
 async def test_thousands_of_chats_do_not_slow_requests(sim: httpx.AsyncClient) -> None:
