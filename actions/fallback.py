@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 # never offered as a topic button
 _NOT_OFFERED = {
     "nlu_fallback",
+    "unclear",
     "out_of_scope",
     "status_verified",
     "greet",
@@ -33,6 +34,10 @@ _NOT_OFFERED = {
     "deny",
     "bot_challenge",
 }
+
+
+# a message the assistant could not place: low confidence, or a vague follow-up
+MISSED_INTENTS = frozenset({"nlu_fallback", "unclear"})
 
 
 def top_topics(intent_ranking: list[dict[str, Any]], n: int = 2) -> list[str]:
@@ -61,7 +66,7 @@ def consecutive_misses(tracker: Tracker) -> int:
             if intent == "deny" and not user_turn_missed:
                 # "none of these" after a clarification keeps the streak going
                 continue
-            if intent == "nlu_fallback" or user_turn_missed:
+            if intent in MISSED_INTENTS or user_turn_missed:
                 misses += 1
                 user_turn_missed = False
             else:

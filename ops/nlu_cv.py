@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from ops.nlu_eval import FALLBACK, OOS, load_examples
+from ops.nlu_eval import CLARIFY, FALLBACK, FALLBACKS, OOS, REJECT, load_examples
 
 INTERNAL = {"status_verified"}  # sent by the bot as a payload, never typed
 
@@ -89,12 +89,14 @@ def apply_fallback(
 def scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """The issue's figures; out_of_scope or fallback count as right for out-of-scope gold."""
     ins = gold != OOS
-    correct = (gold == pred) | (~ins & np.isin(pred, [OOS, FALLBACK]))
+    correct = (gold == pred) | (~ins & np.isin(pred, list(REJECT)))
     return {
         "accuracy": float(correct.mean()),
         "in_scope_accuracy": float(correct[ins].mean()),
         "oos_handled": float(correct[~ins].mean()) if (~ins).any() else float("nan"),
-        "in_scope_to_fallback": float((pred[ins] == FALLBACK).mean()),
+        "in_scope_to_fallback": float(
+            (np.isin(pred[ins], list(FALLBACKS)) & (gold[ins] != CLARIFY)).mean()
+        ),
     }
 
 

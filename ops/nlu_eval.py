@@ -25,7 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # custom component
 
 FALLBACK = "nlu_fallback"
 OOS = "out_of_scope"
-REJECT = {FALLBACK, OOS}
+# "unclear" (a vague follow-up) is answered with the same clarifying question as nlu_fallback,
+# so it counts as a fallback: right for out-of-scope messages, a fallback for in-scope ones
+CLARIFY = "unclear"
+FALLBACKS = {FALLBACK, CLARIFY}
+REJECT = {FALLBACK, CLARIFY, OOS}
 
 
 def load_examples(path: str) -> list[tuple[str, str]]:
@@ -145,7 +149,7 @@ def metrics(gold: list[str], pred: list[str], texts: list[str]) -> dict[str, Any
         fp = sum(
             1
             for g, p in zip(gold, pred, strict=True)
-            if g != lab and (p == lab or (lab == OOS and p == FALLBACK))
+            if g != lab and (p == lab or (lab == OOS and p in FALLBACKS))
         )
         fn = sum(1 for g, c in zip(gold, correct, strict=True) if g == lab and not c)
         prec = tp / (tp + fp) if tp + fp else 0.0
@@ -166,7 +170,7 @@ def metrics(gold: list[str], pred: list[str], texts: list[str]) -> dict[str, Any
         "in_scope_accuracy": acc(ins),
         "oos_handled_rate": acc(oos),
         "in_scope_to_fallback_rate": round(
-            sum(1 for i in ins if pred[i] == FALLBACK) / len(ins), 4
+            sum(1 for i in ins if pred[i] in FALLBACKS and gold[i] != CLARIFY) / len(ins), 4
         )
         if ins
         else None,

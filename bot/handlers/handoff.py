@@ -50,6 +50,7 @@ NOT_A_TOPIC = frozenset(
     {
         "request_human",
         "nlu_fallback",
+        "unclear",
         "greet",
         "goodbye",
         "thank",

@@ -164,8 +164,20 @@ def test_every_answerable_domain_intent_has_a_label() -> None:
         "deny",
         "bot_challenge",
         "out_of_scope",
+        "unclear",
         "status_verified",
     }
     missing = [i for i in domain["intents"] if i not in conversational and i not in INTENT_LABELS]
     assert missing == []
     assert set(INTENT_LABELS) <= set(domain["intents"])
+
+
+def test_a_vague_follow_up_counts_as_a_miss() -> None:
+    events = [
+        {"event": "user", "parse_data": {"intent": {"name": "unclear"}}},
+        {"event": "action", "name": "action_clarify_intent"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "parse_data": {"intent": {"name": "unclear"}}},
+    ]
+    tracker = Tracker("s", {}, {}, events, False, None, {}, "action_listen")
+    assert consecutive_misses(tracker) == 2
