@@ -231,35 +231,35 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
         # every applicant has written once before the measured rates (first contact is a write)
         await telegram_step(sim, 30, APPLICANTS / 30, 890_000_000)
 
-        rasa_steps: list[Step] = []
-        if not args.skip_rasa:
-            steps = rasa_steps
+        async def ramp(label: str, step: Any) -> list[Step]:
+            """Rising rates until one is not held; CPU per message of every process."""
+            steps: list[Step] = []
             for n, rate in enumerate(rates):
                 before = cpu_snapshot(services)
-                sent, latencies = await rasa_step(rasa, config.rasa_token, rate, args.seconds, n)
+                sent, latencies = await step(n, rate)
                 after = cpu_snapshot(services)
                 cpu = {k: (after[k] - before[k]) * 1000 / max(sent, 1) for k in names}
                 steps.append(Step(rate, sent, len(latencies), latencies, cpu))
-                print(f"  rasa alone {rate:g}/s: p95 {steps[-1].pct(0.95):.0f} ms", flush=True)
+                print(f"  {label} {rate:g}/s: p95 {steps[-1].pct(0.95):.0f} ms", flush=True)
                 if not steps[-1].held:
                     break
                 await asyncio.sleep(2)
-            print_table("Rasa's channel directly (open loop)", steps, names)
+            return steps
+
+        rasa_steps: list[Step] = []
+        if not args.skip_rasa:
+            rasa_steps = await ramp(
+                "rasa alone",
+                lambda n, rate: rasa_step(rasa, config.rasa_token, rate, args.seconds, n),
+            )
+            print_table("Rasa's channel directly (open loop)", rasa_steps, names)
 
         calls_before = len((await sim.get("/sim/calls")).json()["calls"])
-        steps = []
-        for n, rate in enumerate(rates):
-            before = cpu_snapshot(services)
-            sent, latencies = await telegram_step(
-                sim, rate, args.seconds, 890_000_000 + n * 10_000
-            )
-            after = cpu_snapshot(services)
-            cpu = {k: (after[k] - before[k]) * 1000 / max(sent, 1) for k in names}
-            steps.append(Step(rate, sent, len(latencies), latencies, cpu))
-            print(f"  through telegram {rate:g}/s: p95 {steps[-1].pct(0.95):.0f} ms", flush=True)
-            if not steps[-1].held:
-                break
-            await asyncio.sleep(2)
+        # each rate has its own 600 applicants (the first rate's wrote once in the warm-up)
+        steps = await ramp(
+            "through telegram",
+            lambda n, rate: telegram_step(sim, rate, args.seconds, 890_000_000 + n * 10_000),
+        )
         print_table(
             "Through Telegram: emulator → bot → Rasa (+ actions) → emulator (open loop)",
             steps,
