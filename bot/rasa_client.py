@@ -128,6 +128,20 @@ class RasaClient:
             if self._observer is not None:
                 self._observer(operation, rasa_outcome(error), time.perf_counter() - began)
 
+    async def _call(
+        self, method: str, path: str, what: str, *, json: Any, parse: bool = True
+    ) -> Any:
+        """One request to Rasa; any failure (timeout, refusal, HTTP error, non-JSON) is
+        :class:`RasaUnavailable`, so callers handle one exception."""
+        try:
+            response = await self._http.request(method, path, json=json)
+            response.raise_for_status()
+            return response.json() if parse else None
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable("Rasa did not answer in time") from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(f"Rasa {what} failed: {type(exc).__name__}") from exc
+
     async def send_message(
         self, sender: str, text: str, metadata: dict[str, Any] | None = None
     ) -> list[BotMessage]:
@@ -136,29 +150,15 @@ class RasaClient:
             body: dict[str, Any] = {"sender": sender, "message": text}
             if metadata:
                 body["metadata"] = metadata
-            try:
-                response = await self._http.post("/webhooks/asisten/webhook", json=body)
-                response.raise_for_status()
-                data = response.json()
-            except httpx.TimeoutException as exc:
-                raise RasaUnavailable("Rasa did not answer in time") from exc
-            except (httpx.HTTPError, ValueError) as exc:
-                raise RasaUnavailable(f"Rasa request failed: {type(exc).__name__}") from exc
+            data = await self._call("POST", "/webhooks/asisten/webhook", "request", json=body)
             return parse_bot_messages(data)
 
     async def erase_conversation(self, sender: str) -> int:
         """Delete every event Rasa stored for ``sender``; the number of events deleted."""
         with self._measured("erase"):
-            try:
-                response = await self._http.post(
-                    "/webhooks/asisten/erase", json={"sender": sender}
-                )
-                response.raise_for_status()
-                data = response.json()
-            except httpx.TimeoutException as exc:
-                raise RasaUnavailable("Rasa did not answer in time") from exc
-            except (httpx.HTTPError, ValueError) as exc:
-                raise RasaUnavailable(f"Rasa erase failed: {type(exc).__name__}") from exc
+            data = await self._call(
+                "POST", "/webhooks/asisten/erase", "erase", json={"sender": sender}
+            )
             erased = data.get("erased_events") if isinstance(data, dict) else None
             if not isinstance(erased, int) or isinstance(erased, bool) or erased < 0:
                 raise RasaUnavailable("Rasa answered erase without an event count")
@@ -167,16 +167,9 @@ class RasaClient:
     async def get_tracker(self, sender: str) -> dict[str, Any]:
         """The conversation's tracker (events included) from Rasa's HTTP API."""
         with self._measured("tracker"):
-            try:
-                response = await self._http.get(f"/conversations/{sender}/tracker")
-                response.raise_for_status()
-                data = response.json()
-            except httpx.TimeoutException as exc:
-                raise RasaUnavailable("Rasa did not answer in time") from exc
-            except (httpx.HTTPError, ValueError) as exc:
-                raise RasaUnavailable(
-                    f"Rasa tracker request failed: {type(exc).__name__}"
-                ) from exc
+            data = await self._call(
+                "GET", f"/conversations/{sender}/tracker", "tracker request", json=None
+            )
             if not isinstance(data, dict):
                 raise RasaUnavailable("Rasa answered the tracker with something not an object")
             return data
@@ -184,15 +177,13 @@ class RasaClient:
     async def _append_event(self, sender: str, event: str) -> None:
         """Append one ``pause``/``resume`` event to the conversation's tracker."""
         with self._measured(event):
-            try:
-                response = await self._http.post(
-                    f"/conversations/{sender}/tracker/events", json={"event": event}
-                )
-                response.raise_for_status()
-            except httpx.TimeoutException as exc:
-                raise RasaUnavailable("Rasa did not answer in time") from exc
-            except httpx.HTTPError as exc:
-                raise RasaUnavailable(f"Rasa {event} failed: {type(exc).__name__}") from exc
+            await self._call(
+                "POST",
+                f"/conversations/{sender}/tracker/events",
+                event,
+                json={"event": event},
+                parse=False,
+            )
 
     async def pause_conversation(self, sender: str) -> None:
         """Mark the conversation as handed to a person (Rasa's ``pause`` event)."""
