@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sys
@@ -20,6 +21,16 @@ from bot.startup import (
 )
 
 logger = logging.getLogger("bot")
+
+
+def use_uvloop() -> None:
+    """Run on uvloop where it is installed: the event loop's own work per request is about a
+    third of asyncio's, and the bot's CPU per message is mostly event-loop and socket work."""
+    try:
+        import uvloop
+    except ImportError:  # not on every platform (Windows): the standard loop works the same
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 def main() -> None:
@@ -42,6 +53,7 @@ def main() -> None:
         print(exc, file=sys.stderr, flush=True)
         sys.exit(EXIT_INVALID_SETTINGS)
     upgrade(settings.effective_database_url)
+    use_uvloop()
     application = build_application(settings)
     if settings.telegram_webhook_url:
         # The secret makes the webhook endpoint refuse requests that did not come from Telegram.

@@ -21,5 +21,9 @@ step "rasa test stories (tests/stories)"
 step "action server, Rasa server and shared core tests (engine environment, Python 3.10)"
 .venvs/engine/bin/python -m pytest tests/actions tests/engine tests/core -q -p no:cacheprovider
 
-step "bot, sandbox and end-to-end tests (bot environment)"
-.venvs/bot/bin/python -m pytest tests -q -p no:cacheprovider "$@"
+# Most of this layer waits on real processes (Rasa start-up, replies, timeouts), not on the CPU:
+# modules run side by side in PYTEST_WORKERS processes (one module stays on one worker, so a
+# module's shared stack is started once).
+step "bot, sandbox and end-to-end tests (bot environment, ${PYTEST_WORKERS:-4} workers)"
+.venvs/bot/bin/python -m pytest tests -q -p no:cacheprovider -n "${PYTEST_WORKERS:-4}" \
+  --dist loadfile "$@"

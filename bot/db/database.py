@@ -12,7 +12,7 @@ from typing import TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, delete, event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import Ticket, User, VerificationAttempt, VerifiedSession, utcnow
@@ -65,6 +65,15 @@ class Database:
                 return work(session)
 
         return await asyncio.to_thread(_in_transaction)
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run a read-only Core query on a worker thread: no ORM session for the hot path."""
+
+        def _on_connection() -> T:
+            with self.engine.connect() as connection:
+                return work(connection)
+
+        return await asyncio.to_thread(_on_connection)
 
     def dispose(self) -> None:
         """Close pooled connections."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.database import Database
@@ -20,6 +20,25 @@ class TicketStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def any_pending_of(self, applicant_id: int, now: datetime) -> bool:
+        """Whether the applicant has an open ticket or one awaiting its comment.
+
+        Asked for every applicant message, and nearly always false: one indexed Core read
+        instead of two ORM sessions (which were a quarter of the bot's CPU per message).
+        """
+        query = (
+            select(Ticket.id)
+            .where(
+                Ticket.applicant_id == applicant_id,
+                or_(
+                    Ticket.status == OPEN,
+                    and_(Ticket.status == CLOSED, Ticket.comment_until > now),
+                ),
+            )
+            .limit(1)
+        )
+        return await self._db.read(lambda c: c.execute(query).first() is not None)
 
     async def open_of(self, applicant_id: int) -> Ticket | None:
         """The applicant's open ticket, if any."""

@@ -466,6 +466,8 @@ async def on_applicant_message(update: Update, context: ContextTypes.DEFAULT_TYP
     message, user = update.effective_message, update.effective_user
     if state is None or message is None or user is None:
         return
+    if not await state.tickets.any_pending_of(user.id, utcnow()):
+        return  # the usual case: no ticket, on to Rasa
     ticket = await state.tickets.open_of(user.id)
     if ticket is None:
         if message.text is not None:

@@ -2,7 +2,8 @@
 
 Differences from ``rasa run``: the token comes from ``RASA_TOKEN`` / ``RASA_TOKEN_FILE`` (never
 argv, which every local user can read in ``ps``); only the bot channel may be configured; the
-HTTP API sits behind :mod:`nlu.server.gate`; a retention task prunes old tracker events.
+HTTP API sits behind :mod:`nlu.server.gate`; a retention task prunes old tracker events; the
+prediction graph runs without dask (:mod:`nlu.server.runner`).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     from rasa.core.utils import AvailableEndpoints
 
     from nlu.server.gate import install_api_gate
+    from nlu.server.runner import install_sequential_runner
 
     tf_env.setup_tf_environment()
     sys.path.insert(1, os.getcwd())  # custom NLU components, as `rasa` does
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         endpoints=endpoints,
     )
     install_api_gate(app, token)
+    install_sequential_runner()  # before the model is loaded (before_server_start)
     app.register_listener(
         partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )

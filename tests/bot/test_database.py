@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, inspect
 
 from bot.db.database import Database, upgrade
 from bot.db.models import utcnow
+from bot.db.tickets import TicketStore
 
 
 def test_migrations_create_the_tables_and_are_idempotent(database_url: str) -> None:
@@ -127,3 +128,25 @@ async def test_retention_deletes_old_records_but_keeps_subscribers(db: Database)
     assert await db.get_user(2) is not None  # inactive but subscribed: their standing request
     assert await db.get_user(3) is not None  # active
     assert await db.failed_verifications_since(3, long_ago) == (0, None)
+
+
+async def test_any_pending_ticket_is_open_or_awaiting_its_comment(db: Database) -> None:
+    tickets = TicketStore(db)
+    now = utcnow()
+    assert not await tickets.any_pending_of(501, now)
+    ticket = await tickets.create(
+        applicant_id=501,
+        applicant_name="Sari",
+        topic="lainnya",
+        verified=False,
+        staff_chat_id=-100,
+        card_text="kartu",
+    )
+    assert ticket is not None
+    assert await tickets.any_pending_of(501, now)
+    assert not await tickets.any_pending_of(502, now)  # nobody else's
+    await tickets.close(ticket.id, by="staff")
+    assert not await tickets.any_pending_of(501, now)  # closed, no comment window
+    await tickets.update(ticket.id, comment_until=now + timedelta(minutes=5))
+    assert await tickets.any_pending_of(501, now)
+    assert not await tickets.any_pending_of(501, now + timedelta(minutes=6))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,9 @@ class Stack:
         return int(response.json()["erased_events"])
 
 
-REDIS_URL = "redis://127.0.0.1:6379/2"
+# Redis database 2, 3, …: one per pytest-xdist worker, so two stacks' Rasa locks never meet.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+REDIS_URL = f"redis://127.0.0.1:6379/{2 + (int(_WORKER) % 14 if _WORKER.isdigit() else 0)}"
 
 
 @pytest.fixture(scope="session")

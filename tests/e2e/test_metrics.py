@@ -94,7 +94,9 @@ def bot_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ser
     """Emulator, program API sandbox and bot; RASA_URL points at a port nobody listens on."""
     root = Path(tmp_path_factory.mktemp("metrics-stack"))
     dead_rasa = f"http://127.0.0.1:{free_port()}"
-    config = StackConfig.on_free_ports(root, bot_env={"RASA_URL": dead_rasa, "LOG_LEVEL": "INFO"})
+    # a short STARTUP_WAIT_SECONDS: the bot would otherwise wait 300 s for this Rasa to come up
+    bot_env = {"RASA_URL": dead_rasa, "LOG_LEVEL": "INFO", "STARTUP_WAIT_SECONDS": "1"}
+    config = StackConfig.on_free_ports(root, bot_env=bot_env)
     wanted = {"program-api-sandbox", "telegram-emulator", "bot"}
     services = [s for s in build_stack(config) if s.name in wanted]
     started: list[Service] = []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 
 from sandbox.program_api.app import create_app
 from sandbox.program_api.db import load_demo_applicants
@@ -20,16 +21,25 @@ APP = create_app(_DB, token=TOKEN)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
-@schema.parametrize()
-@settings(
-    max_examples=25,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    database=None,
-)
-def test_contract(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers=AUTH)
+# One test per operation, named after it: ``schema.parametrize()`` gives every operation the same
+# test id, which pytest-xdist (``make test``) collapses into a single test.
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_contract(operation: Any) -> None:
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=25,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def check(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=AUTH)
+
+    check()
 
 
 @pytest.mark.parametrize("person", load_demo_applicants(), ids=lambda p: p.status)
