@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from functools import partial
@@ -39,26 +40,40 @@ CANDIDATES: list[dict[str, Any]] = [
     {"name": "baseline: TF-IDF + LinearSVC C=1 (no normaliser, no fallback)", "baseline": True},
     {"name": "logreg C=50", "cfg": {"model": "logreg", "C": 50}, "norm": True},
     {"name": "logreg C=100", "cfg": {"model": "logreg", "C": 100}, "norm": True},
+    {"name": "logreg C=200", "cfg": {"model": "logreg", "C": 200}, "norm": True},
     {"name": "logreg C=100, no normaliser", "cfg": {"model": "logreg", "C": 100}, "norm": False},
     {"name": "svm C=1 (calibrated)", "cfg": {"model": "svm", "C": 1.0}, "norm": True},
     {"name": "svm C=2 (calibrated)", "cfg": {"model": "svm", "C": 2.0}, "norm": True},
 ]
 
 
+def fold_splits(
+    labels: np.ndarray, folds: int, seed: int, groups: list[str] | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified k-fold (train, test) indices; with ``groups``, messages of one group (e.g. the
+    same normalised text) stay in one fold, so a copy never scores its twin."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    x = np.zeros(len(labels))
+    if groups is None:
+        return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, labels))
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    return list(splitter.split(x, labels, groups))
+
+
 def oof_probabilities(
-    make: Any, texts: list[str], labels: np.ndarray, folds: int, seed: int
+    make: Any,
+    texts: list[str],
+    labels: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
 ) -> tuple[np.ndarray, list[str], list[float], float]:
     """Out-of-fold class probabilities, the class order, per-fold accuracies, seconds per fit."""
-    from sklearn.model_selection import StratifiedKFold
-
     classes = sorted(set(labels))
     proba = np.zeros((len(texts), len(classes)))
     accs: list[float] = []
     spent = 0.0
     x = np.array(texts, dtype=object)
-    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(
-        x, labels
-    ):
+    for train_idx, test_idx in splits:
         model = make()
         t0 = time.perf_counter()
         model.fit(list(x[train_idx]), labels[train_idx])
@@ -72,7 +87,7 @@ def oof_probabilities(
                 proba[row, classes.index(p)] = 1.0
         fold_pred = np.array(classes)[proba[test_idx].argmax(axis=1)]
         accs.append(float((fold_pred == labels[test_idx]).mean()))
-    return proba, classes, accs, spent / folds
+    return proba, classes, accs, spent / len(splits)
 
 
 def apply_fallback(
@@ -121,19 +136,66 @@ def per_fold(
     proba: np.ndarray,
     classes: list[str],
     gold: np.ndarray,
-    folds: int,
-    seed: int,
+    splits: list[tuple[np.ndarray, np.ndarray]],
     thr: float,
     amb: float,
 ) -> list[float]:
     """Accuracy with fallback applied, fold by fold (same split as the fit)."""
-    from sklearn.model_selection import StratifiedKFold
-
     pred = apply_fallback(proba, classes, thr, amb)
     out = []
-    for _, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(proba, gold):
+    for _, test_idx in splits:
         out.append(scores(gold[test_idx], pred[test_idx])["accuracy"])
     return out
+
+
+def per_intent(gold: np.ndarray, pred: np.ndarray) -> list[tuple[str, int, float, float]]:
+    """(intent, support, recall, precision) per gold intent, weakest recall first; an
+    out-of-scope message counts as right when rejected (out_of_scope, fallback or unclear)."""
+    right = (gold == pred) | ((gold == OOS) & np.isin(pred, list(REJECT)))
+    out = []
+    for intent in sorted(set(gold)):
+        mine = gold == intent
+        said = pred == intent
+        precision = float((said & mine).sum() / said.sum()) if said.any() else float("nan")
+        out.append((intent, int(mine.sum()), float(right[mine].mean()), precision))
+    return sorted(out, key=lambda r: (r[2], r[0]))
+
+
+def error_report(
+    errors: dict[str, tuple[np.ndarray, np.ndarray]],
+    texts: list[str],
+    chosen: str | None,
+    per_intent_errors: int,
+) -> str:
+    """Markdown: per-intent recall and the most confused pairs of every candidate, and the
+    chosen candidate's out-of-fold errors (training texts as written), weakest intents first."""
+    from collections import Counter
+
+    md = ["# Out-of-fold errors (training data only)", ""]
+    for name, (gold, pred) in errors.items():
+        wrong = (gold != pred) & ~((gold == OOS) & np.isin(pred, list(REJECT)))
+        pairs = Counter(zip(gold[wrong], pred[wrong], strict=True)).most_common(15)
+        md += [f"## {name}{' (chosen)' if name == chosen else ''}", ""]
+        md += ["| intent | n | recall | precision |", "|---|---|---|---|"]
+        md += [f"| {i} | {n} | {r:.1%} | {p:.1%} |" for i, n, r, p in per_intent(gold, pred)]
+        md += ["", "| gold → predicted | count |", "|---|---|"]
+        md += [f"| {g} → {p} | {c} |" for (g, p), c in pairs]
+        md.append("")
+    if chosen in errors:
+        gold, pred = errors[chosen]
+        md += [f"## Errors of {chosen}", ""]
+        for intent, n, recall, _ in per_intent(gold, pred):
+            rows = [
+                i
+                for i in np.flatnonzero(gold == intent)
+                if pred[i] != intent and not (intent == OOS and pred[i] in REJECT)
+            ]
+            if not rows:
+                continue
+            md.append(f"### {intent} ({recall:.1%} of {n})")
+            md += [f"- → {pred[i]}: {texts[i]}" for i in rows[:per_intent_errors]]
+            md.append("")
+    return "\n".join(md) + "\n"
 
 
 def configured_classifier(config_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -156,7 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--max-fallback", type=float, default=0.02)
-    ap.add_argument("--only", help="evaluate only candidates whose name contains this")
+    ap.add_argument(
+        "--group-duplicates",
+        action="store_true",
+        help="keep messages with the same normalised text in one fold (a leak check)",
+    )
+    ap.add_argument(
+        "--only",
+        help="evaluate only candidates whose name matches this regular expression (re.search)",
+    )
+    ap.add_argument(
+        "--errors", type=int, default=12, help="out-of-fold errors listed per intent in errors.md"
+    )
     args = ap.parse_args(argv)
 
     from nlu.components.normalizer import normalize
@@ -169,14 +242,18 @@ def main(argv: list[str] | None = None) -> int:
     raw = [t for t, _ in data]
     normalised = [normalize(t) for t in raw]
     gold = np.array([i for _, i in data], dtype=object)
+    groups = normalised if args.group_duplicates else None
+    splits = fold_splits(gold, args.folds, args.seed, groups)
     print(
         f"{len(data)} training examples, {len(set(gold))} intents, {args.folds}-fold stratified CV"
+        f"{' (same normalised text in one fold)' if args.group_duplicates else ''}"
         f" (seed {args.seed}); fallback calibrated to in-scope → fallback"
         f" ≤ {args.max_fallback:.1%}\n"
     )
     rows = []
+    errors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for cand in CANDIDATES:
-        if args.only and args.only not in cand["name"]:
+        if args.only and not re.search(args.only, cand["name"]):
             continue
         make: Any
         if cand.get("baseline"):
@@ -184,13 +261,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             make = partial(build_pipeline, cand["cfg"])
             texts = normalised if cand["norm"] else raw
-        proba, classes, accs, fit_s = oof_probabilities(make, texts, gold, args.folds, args.seed)
+        proba, classes, accs, fit_s = oof_probabilities(make, texts, gold, splits)
         if cand.get("baseline"):
             thr, amb = 0.0, 0.0
         else:
             thr, amb = calibrate(proba, classes, gold, args.max_fallback)
         s = scores(gold, apply_fallback(proba, classes, thr, amb))
-        with_fb = per_fold(proba, classes, gold, args.folds, args.seed, thr, amb)
+        with_fb = per_fold(proba, classes, gold, splits, thr, amb)
         row = {
             "name": cand["name"],
             "settings": cand.get("cfg"),
@@ -205,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             "fit_seconds": round(fit_s, 2),
         }
         rows.append(row)
+        errors[cand["name"]] = (gold, apply_fallback(proba, classes, thr, amb))
         print(
             f"{row['name']:<58} acc {row['accuracy_mean']:.1%} ± {row['accuracy_std']:.1%}"
             f"  (no fallback {row['accuracy_no_fallback_mean']:.1%}"
@@ -262,10 +340,14 @@ def main(argv: list[str] | None = None) -> int:
         if mismatch and not args.only:
             md.append(f"config.yml differs from the choice: {mismatch}")
             print(f"\n! config.yml differs from the cross-validated choice: {mismatch}")
+            status = 1
         elif not args.only:
             md.append("config.yml carries these settings.")
             print("\nconfig.yml carries the cross-validated choice.")
     (out / "report.md").write_text("\n".join(md) + "\n")
+    (out / "errors.md").write_text(
+        error_report(errors, raw, chosen and chosen["name"], args.errors)
+    )
     (out / "report.json").write_text(
         json.dumps({"rows": rows, "chosen": chosen and chosen["name"]}, indent=2)
     )

@@ -35,6 +35,12 @@ _LEXICON: dict[str, list[str]] = {
         "tdk",
         "gx",
         "kagak",
+        "kaga",
+        "kgk",
+        "ndak",
+        "nda",
+        "ndk",
+        "nope",
         "ora",
         "ra",
         "mboten",
@@ -115,6 +121,16 @@ _LEXICON: dict[str, list[str]] = {
         "trimakasih",
         "terimakasih",
         "tengkyu",
+        "tengkiu",
+        "thx",
+        "thanks",
+        "thank you",
+        "tq",
+        "ty",
+        "tks",
+        "mkasih",
+        "maturnuwun",
+        "matursuwun",
         "matur nuwun",
         "suwun",
         "nuhun",
@@ -142,9 +158,46 @@ _LEXICON: dict[str, list[str]] = {
     "wajah": ["wjh", "muka", "rai", "beungeut", "rarai"],
     "cara": ["cr", "crara", "carane", "carana", "caranya", "carane"],
     "bukan": ["bkn", "sanes", "dudu"],
-    "ya": ["iya", "iyaa", "yaa", "inggih", "nggih", "enggih", "muhun", "sumuhun", "leres"],
+    "ya": [
+        "iya",
+        "iyaa",
+        "yaa",
+        "inggih",
+        "nggih",
+        "enggih",
+        "enggeh",
+        "muhun",
+        "sumuhun",
+        "leres",
+        "yup",
+        "yap",
+        "yep",
+        "yoi",
+        "yes",
+        "iyo",
+        "he eh",
+        "heeh",
+        "hooh",
+    ],
+    # short chat words: greetings, "ok", thanks, stop/continue
+    "halo": ["hai", "hi", "hello", "helo", "hallo", "hey", "hei", "hay", "hola"],
+    "oke": ["ok", "okay", "okey", "okeh", "oce", "okie"],
+    "selamat": ["met", "slmt", "selamet", "wilujeng"],
+    "assalamualaikum": [
+        "asalamualaikum",
+        "assalamu'alaikum",
+        "assalamu alaikum",
+        "assalamualaikom",
+        "aslmkm",
+        "askum",
+    ],
+    "terus": ["trus", "trs"],
+    "stop": ["setop", "stp"],
+    "matikan": ["matiin", "nonaktifkan", "nonaktifin", "non-aktifkan", "disable", "turn off"],
+    "aktifkan": ["aktifin", "nyalakan", "nyalain", "hidupkan", "enable", "turn on"],
+    "berhenti langganan": ["unsub", "unsubscribe"],
 }
-# address terms / particles that carry no topic (dropped from messages of >= 3 tokens)
+# address terms / particles that carry no topic (dropped from messages of >= 2 tokens)
 _PARTICLES = {
     "min",
     "mimin",
@@ -221,7 +274,7 @@ def normalize(text: str) -> str:
         t = rx.sub(canon, t)
     tokens = [tok.strip(".,'-") for tok in t.split()]
     tokens = [_WORDS.get(tok, tok) for tok in tokens if tok]
-    if len(tokens) >= 3:
+    if len(tokens) >= 2:
         kept = [tok for tok in tokens if tok not in _PARTICLES]
         tokens = kept or tokens
     return " ".join(tokens) or text

@@ -25,6 +25,13 @@ from nlu.components.normalizer import normalize
         ("sy udh gk lolos2", "saya sudah tidak lolos lolos"),
         ("/status_verified", "/status_verified"),
         ("min", "min"),
+        ("Hi min", "halo"),
+        ("iya min", "ya"),
+        ("THANK YOU kak", "terima kasih"),
+        ("met sore", "selamat sore"),
+        ("nonaktifin notif", "matikan notif"),
+        ("unsub dong", "berhenti langganan"),
+        ("ndak usah", "tidak usah"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
