@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\nconfig.yml carries the cross-validated choice.")
     (out / "report.md").write_text("\n".join(md) + "\n")
     (out / "errors.md").write_text(
-        error_report(errors, raw, chosen and chosen["name"], args.errors)
+        error_report(errors, raw, chosen["name"] if chosen else None, args.errors)
     )
     (out / "report.json").write_text(
         json.dumps({"rows": rows, "chosen": chosen and chosen["name"]}, indent=2)
