@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from rasa.core.channels.channel import UserMessage
-from rasa.core.processor import MessageProcessor
 from rasa.engine import loader
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -70,4 +69,3 @@ def test_installed_for_the_message_processor() -> None:
 
     install_sequential_runner()
     assert processor.DaskGraphRunner is SequentialGraphRunner
-    assert MessageProcessor is processor.MessageProcessor
