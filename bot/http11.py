@@ -123,6 +123,14 @@ async def _read_chunked(reader: asyncio.StreamReader, max_body: int) -> bytes:
         await reader.readexactly(2)
 
 
+def _header_lines(headers: dict[str, str]) -> str:
+    """``Name: value`` lines; a line break in either (header injection) is refused."""
+    for name, value in headers.items():
+        if not name or any(c in name for c in ":\r\n") or any(c in value for c in "\r\n"):
+            raise ValueError(f"invalid HTTP header {name!r}")
+    return "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+
+
 class KeepAlivePool:
     """POSTs to one origin (``http(s)://host[:port]``) on at most ``size`` kept-alive connections.
 
@@ -137,6 +145,7 @@ class KeepAlivePool:
         user_agent: str,
         max_body: int = 1 << 20,
         tls: ssl.SSLContext | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         url = urlsplit(origin)
         if url.scheme not in ("http", "https") or not url.hostname:
@@ -146,6 +155,7 @@ class KeepAlivePool:
         default_port = port == (443 if secure else 80)
         self._host_header = url.hostname if default_port else f"{url.hostname}:{port}"
         self._user_agent = user_agent
+        self._extra = _header_lines(headers or {})  # sent with every request, e.g. a token
         context = (tls or ssl.create_default_context()) if secure else None
         self._free: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
         self._connections = [
@@ -163,7 +173,7 @@ class KeepAlivePool:
             f"Host: {self._host_header}\r\n"
             f"User-Agent: {self._user_agent}\r\n"
             f"Content-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
+            f"Content-Length: {len(body)}\r\n{self._extra}\r\n"
         ).encode("latin-1")
         async with asyncio.timeout(time_limit):
             connection = await self._free.get()

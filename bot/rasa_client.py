@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+
+from bot.http11 import CONNECTION_ERRORS, KeepAlivePool
 
 logger = logging.getLogger(__name__)
 
 
 class RasaUnavailable(Exception):
     """Rasa is down, too slow, or answered something that is not a list of bot messages."""
+
+
+class RasaHTTPError(Exception):
+    """Rasa answered a message with an HTTP error status (the cause of a RasaUnavailable)."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +83,12 @@ def rasa_outcome(error: BaseException | None) -> str:
     if error is None:
         return "ok"
     cause = error.__cause__ if isinstance(error, RasaUnavailable) else error
-    if isinstance(cause, httpx.TimeoutException):
+    if isinstance(cause, httpx.TimeoutException | TimeoutError):
         return "timeout"
-    if isinstance(cause, httpx.HTTPStatusError):
+    if isinstance(cause, httpx.HTTPStatusError | RasaHTTPError):
         return "http_error"
-    if isinstance(cause, httpx.TransportError):
-        return "unreachable"
+    if isinstance(cause, httpx.TransportError | OSError | EOFError):
+        return "unreachable"  # refused, reset, closed mid-answer (garbage is a bad answer)
     if isinstance(error, RasaUnavailable):
         return "bad_answer"
     return "error" if isinstance(error, Exception) else "cancelled"
@@ -90,8 +98,17 @@ def rasa_outcome(error: BaseException | None) -> str:
 RasaObserver = Callable[[str, str, float], None]
 
 
+MESSAGE_PATH = "/webhooks/asisten/webhook"
+POOL_SIZE = 64  # connections to Rasa: messages of different applicants go in parallel
+
+
 class RasaClient:
-    """Talks to one Rasa server through a shared ``httpx.AsyncClient``."""
+    """Talks to one Rasa server: messages on kept-alive raw HTTP/1.1, the rest through httpx.
+
+    A message is the hot path: ``bot.http11`` costs a tenth of httpx's CPU per request. The rare
+    operations (erasure, tracker, pause/resume, ``/status``) stay on a shared
+    ``httpx.AsyncClient``. Given a test ``transport``, messages go through httpx too.
+    """
 
     def __init__(
         self,
@@ -106,12 +123,25 @@ class RasaClient:
         # Every route the bot uses needs the bearer token (nlu/server); without one Rasa
         # answers 401, which surfaces as RasaUnavailable.
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._timeout = timeout
         self._http = httpx.AsyncClient(
             headers=headers,
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             transport=transport,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=8),
+            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=8),
+        )
+        url = urlsplit(base_url.rstrip("/"))
+        self._message_path = url.path + MESSAGE_PATH  # RASA_URL may carry a path prefix
+        self._messages = (
+            KeepAlivePool(
+                f"{url.scheme}://{url.netloc}",
+                size=POOL_SIZE,
+                user_agent="asisten-prakerja-bot",
+                headers=headers,
+            )
+            if transport is None
+            else None
         )
 
     @contextmanager
@@ -150,8 +180,32 @@ class RasaClient:
             body: dict[str, Any] = {"sender": sender, "message": text}
             if metadata:
                 body["metadata"] = metadata
-            data = await self._call("POST", "/webhooks/asisten/webhook", "request", json=body)
+            if self._messages is None:
+                data = await self._call("POST", MESSAGE_PATH, "request", json=body)
+            else:
+                data = await self._post_message(body)
             return parse_bot_messages(data)
+
+    async def _post_message(self, body: dict[str, Any]) -> Any:
+        """A message on the kept-alive pool; failures are :class:`RasaUnavailable` as in _call."""
+        assert self._messages is not None
+        try:
+            status, answer = await self._messages.post(
+                self._message_path,
+                json.dumps(body).encode(),
+                time_limit=self._timeout,
+                content_type="application/json",
+            )
+        except TimeoutError as exc:
+            raise RasaUnavailable("Rasa did not answer in time") from exc
+        except CONNECTION_ERRORS as exc:
+            raise RasaUnavailable(f"Rasa request failed: {type(exc).__name__}") from exc
+        if not 200 <= status < 300:
+            raise RasaUnavailable("Rasa request failed") from RasaHTTPError(status)
+        try:
+            return json.loads(answer)
+        except ValueError:
+            raise RasaUnavailable("Rasa answered something that is not JSON") from None
 
     async def erase_conversation(self, sender: str) -> int:
         """Delete every event Rasa stored for ``sender``; the number of events deleted."""
@@ -205,5 +259,7 @@ class RasaClient:
             return False
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         await self._http.aclose()
+        if self._messages is not None:
+            await self._messages.aclose()

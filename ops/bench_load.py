@@ -98,6 +98,33 @@ def cpu_seconds(pid: int | None) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+async def bot_timings(metrics: httpx.AsyncClient) -> tuple[float, float, float, float]:
+    """The bot's own histograms so far: (update handling until the last reply: sum, count;
+    its Rasa message calls: sum, count), in seconds."""
+    totals = [0.0, 0.0, 0.0, 0.0]
+    for line in (await metrics.get("/metrics")).text.splitlines():
+        name, _, value = line.rpartition(" ")
+        for slot, prefix in enumerate(
+            (
+                "prakerja_reply_latency_seconds_sum",
+                "prakerja_reply_latency_seconds_count",
+                'prakerja_rasa_request_duration_seconds_sum{operation="message"',
+                'prakerja_rasa_request_duration_seconds_count{operation="message"',
+            )
+        ):
+            if name.startswith(prefix):
+                totals[slot] += float(value)
+    return totals[0], totals[1], totals[2], totals[3]
+
+
+def bot_own_ms(before: tuple[float, ...], after: tuple[float, ...]) -> float:
+    """Mean ms the bot spent on an update besides waiting for Rasa, between two snapshots."""
+    replies, calls = after[1] - before[1], after[3] - before[3]
+    if not replies or not calls:
+        return float("nan")
+    return ((after[0] - before[0]) / replies - (after[2] - before[2]) / calls) * 1000
+
+
 def cpu_snapshot(services: list[Service]) -> dict[str, float]:
     return {s.name: cpu_seconds(s.pid) for s in services}
 
@@ -216,9 +243,11 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
     rasa_url = f"http://{config.host}:{config.rasa_port}"
     sim_url = f"http://{config.host}:{config.chat_port}"
+    metrics_url = f"http://{config.metrics_host}:{config.metrics_port}"
     async with (
         httpx.AsyncClient(base_url=rasa_url, limits=limits, timeout=30) as rasa,
         httpx.AsyncClient(base_url=sim_url, limits=limits, timeout=30) as sim,
+        httpx.AsyncClient(base_url=metrics_url, timeout=10) as metrics,
     ):
         # warm-up: every FAQ once on both paths (first requests load lazily)
         for text in FAQ:
@@ -255,17 +284,28 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
             print_table("Rasa's channel directly (open loop)", rasa_steps, names)
 
         calls_before = len((await sim.get("/sim/calls")).json()["calls"])
-        # each rate has its own 600 applicants (the first rate's wrote once in the warm-up)
-        steps = await ramp(
-            "through telegram",
-            lambda n, rate: telegram_step(sim, rate, args.seconds, 890_000_000 + n * 10_000),
-        )
+        bot_own: dict[float, float] = {}
+
+        async def split_step(n: int, rate: float) -> tuple[int, list[float]]:
+            """A Telegram step, noting the bot's own time per update from its histograms."""
+            before = await bot_timings(metrics)
+            # each rate has its own 600 applicants (the first rate's wrote once in the warm-up)
+            result = await telegram_step(sim, rate, args.seconds, 890_000_000 + n * 10_000)
+            bot_own[rate] = bot_own_ms(before, await bot_timings(metrics))
+            return result
+
+        steps = await ramp("through telegram", split_step)
         print_table(
             "Through Telegram: emulator → bot → Rasa (+ actions) → emulator (open loop)",
             steps,
             names,
         )
         print("(CPU ms/msg includes the drain time's idle work, e.g. long-polls.)")
+        print(
+            "The bot's own time per update (its handling until the last reply was sent, minus"
+            " its Rasa call; includes the sendMessage round trip), mean: "
+            + ", ".join(f"{rate:g}/s {ms:.1f} ms" for rate, ms in bot_own.items())
+        )
         calls = (await sim.get("/sim/calls", params={"since": calls_before})).json()["calls"]
         sent = sum(s.sent for s in steps)
         by_method: dict[str, int] = {}

@@ -1,27 +1,106 @@
-"""The Rasa client: request shape and bearer token, validation of answers, failures (respx)."""
+"""The Rasa client: request shape and bearer token, validation of answers, failures.
+
+Messages go over ``bot.http11`` to a real local HTTP server (``FakeRasa``); the rare operations
+(erasure, ``/status``) go through httpx and are checked with respx.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
 import respx
 
-from bot.rasa_client import BotMessage, Button, RasaClient, RasaUnavailable, parse_bot_messages
+from bot.rasa_client import (
+    BotMessage,
+    Button,
+    RasaClient,
+    RasaUnavailable,
+    parse_bot_messages,
+    rasa_outcome,
+)
 
 RASA = "http://rasa.test"
 
 
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class FakeRasa:
+    """A local HTTP/1.1 server answering each request with ``answer`` (status, body, delay)."""
+
+    status: int = 200
+    body: bytes = b"[]"
+    delay: float = 0.0
+    close_mid_answer: bool = False
+    requests: list[Request] = field(default_factory=list)
+    connections: int = 0
+    url: str = ""
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                method, path, _ = head[0].split(" ", 2)
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in head[1:] if line)
+                }
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                self.requests.append(Request(method, path, headers, body))
+                await asyncio.sleep(self.delay)
+                if self.close_mid_answer:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[{")
+                    await writer.drain()
+                    break
+                writer.write(
+                    f"HTTP/1.1 {self.status} X\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(self.body)}\r\n\r\n".encode()
+                    + self.body
+                )
+                await writer.drain()
+        writer.close()
+
+
 @pytest.fixture
-async def client() -> RasaClient:
-    return RasaClient(RASA, "secret", timeout=0.5)
+async def fake_rasa() -> AsyncIterator[FakeRasa]:
+    fake = FakeRasa()
+    server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+    fake.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    yield fake
+    server.close()
 
 
-@respx.mock
-async def test_sends_sender_text_and_metadata(client: RasaClient) -> None:
-    route = respx.post(f"{RASA}/webhooks/asisten/webhook").respond(
-        json=[
+@pytest.fixture
+async def client(fake_rasa: FakeRasa) -> AsyncIterator[RasaClient]:
+    rasa = RasaClient(fake_rasa.url, "secret", timeout=0.5)
+    yield rasa
+    await rasa.aclose()
+
+
+@pytest.fixture
+async def respx_client() -> AsyncIterator[RasaClient]:
+    rasa = RasaClient(RASA, "secret", timeout=0.5)
+    yield rasa
+    await rasa.aclose()
+
+
+async def test_sends_sender_text_and_metadata(client: RasaClient, fake_rasa: FakeRasa) -> None:
+    fake_rasa.body = json.dumps(
+        [
             {"recipient_id": "tg-1", "text": "Halo!"},
             {
                 "recipient_id": "tg-1",
@@ -30,14 +109,17 @@ async def test_sends_sender_text_and_metadata(client: RasaClient) -> None:
             {"recipient_id": "tg-1", "custom": {"type": "verify_identity"}},
             {"recipient_id": "tg-1", "image": "https://example.test/a.png"},
         ]
-    )
+    ).encode()
     answers = await client.send_message("tg-1", "halo", {"telegram": {"language_code": "id"}})
-    request = route.calls.last.request
-    assert request.headers["Authorization"] == "Bearer secret"
-    assert "token" not in request.url.params
-    body = request.content
-    assert b'"sender":"tg-1"' in body.replace(b" ", b"")
-    assert b'"metadata"' in body
+    request = fake_rasa.requests[-1]
+    assert (request.method, request.path) == ("POST", "/webhooks/asisten/webhook")
+    assert request.headers["authorization"] == "Bearer secret"
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.body) == {
+        "sender": "tg-1",
+        "message": "halo",
+        "metadata": {"telegram": {"language_code": "id"}},
+    }
     assert answers == [
         BotMessage(text="Halo!"),
         BotMessage(buttons=(Button("Daftar", "/ask_registration"),)),
@@ -46,33 +128,91 @@ async def test_sends_sender_text_and_metadata(client: RasaClient) -> None:
     ]
 
 
-@respx.mock
-async def test_timeout_is_unavailable(client: RasaClient) -> None:
-    respx.post(f"{RASA}/webhooks/asisten/webhook").mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(RasaUnavailable, match="in time"):
+async def test_messages_share_one_kept_alive_connection(
+    client: RasaClient, fake_rasa: FakeRasa
+) -> None:
+    for _ in range(5):
         await client.send_message("tg-1", "halo")
+    assert len(fake_rasa.requests) == 5
+    assert fake_rasa.connections == 1
 
 
-@respx.mock
-async def test_connection_refused_is_unavailable(client: RasaClient) -> None:
-    respx.post(f"{RASA}/webhooks/asisten/webhook").mock(side_effect=httpx.ConnectError("down"))
-    with pytest.raises(RasaUnavailable):
+async def test_parallel_messages_each_get_their_answer(fake_rasa: FakeRasa) -> None:
+    fake_rasa.delay = 0.05  # every request waits, so the ten overlap on several connections
+    fake_rasa.body = b'[{"text": "ok"}]'
+    rasa = RasaClient(fake_rasa.url, "secret", timeout=2)
+    answers = await asyncio.gather(*(rasa.send_message(f"tg-{i}", "halo") for i in range(10)))
+    await rasa.aclose()
+    assert all(a == [BotMessage(text="ok")] for a in answers)
+    assert sorted(json.loads(r.body)["sender"] for r in fake_rasa.requests) == sorted(
+        f"tg-{i}" for i in range(10)
+    )
+    assert fake_rasa.connections > 1
+
+
+async def test_rasa_url_with_a_path_prefix(fake_rasa: FakeRasa) -> None:
+    rasa = RasaClient(fake_rasa.url + "/rasa/", "secret", timeout=0.5)
+    await rasa.send_message("tg-1", "halo")
+    await rasa.aclose()
+    assert fake_rasa.requests[-1].path == "/rasa/webhooks/asisten/webhook"
+
+
+async def failure(client: RasaClient) -> str:
+    """Send a message that must fail; the metrics label of its failure."""
+    with pytest.raises(RasaUnavailable) as caught:
         await client.send_message("tg-1", "halo")
+    return rasa_outcome(caught.value)
 
 
-@respx.mock
-@pytest.mark.parametrize("status", [500, 502, 503, 404])
-async def test_http_errors_are_unavailable(client: RasaClient, status: int) -> None:
-    respx.post(f"{RASA}/webhooks/asisten/webhook").respond(status)
-    with pytest.raises(RasaUnavailable):
-        await client.send_message("tg-1", "halo")
+async def test_timeout_is_unavailable(client: RasaClient, fake_rasa: FakeRasa) -> None:
+    fake_rasa.delay = 2.0
+    assert await failure(client) == "timeout"
 
 
-@respx.mock
-async def test_non_json_is_unavailable(client: RasaClient) -> None:
-    respx.post(f"{RASA}/webhooks/asisten/webhook").respond(200, text="<html>proxy error</html>")
-    with pytest.raises(RasaUnavailable):
-        await client.send_message("tg-1", "halo")
+async def test_connection_refused_is_unavailable() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    rasa = RasaClient(f"http://127.0.0.1:{port}", "secret", timeout=0.5)
+    assert await failure(rasa) == "unreachable"
+    await rasa.aclose()
+
+
+async def test_connection_closed_mid_answer_is_unavailable(
+    client: RasaClient, fake_rasa: FakeRasa
+) -> None:
+    fake_rasa.close_mid_answer = True
+    assert await failure(client) == "unreachable"
+    fake_rasa.close_mid_answer = False  # the next message opens a new connection
+    assert await client.send_message("tg-1", "halo") == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 404, 401, 302])
+async def test_http_errors_are_unavailable(
+    client: RasaClient, fake_rasa: FakeRasa, status: int
+) -> None:
+    fake_rasa.status = status
+    assert await failure(client) == "http_error"
+
+
+@pytest.mark.parametrize("body", [b"<html>proxy error</html>", b"\xff\xfe", b'{"text": "x"}'])
+async def test_non_json_or_not_a_list_is_a_bad_answer(
+    client: RasaClient, fake_rasa: FakeRasa, body: bytes
+) -> None:
+    fake_rasa.body = body
+    assert await failure(client) == "bad_answer"
+
+
+async def test_without_token_no_authorization_header_is_sent(fake_rasa: FakeRasa) -> None:
+    anonymous = RasaClient(fake_rasa.url, None, timeout=0.5)
+    assert await anonymous.send_message("tg-1", "halo") == []
+    assert "authorization" not in fake_rasa.requests[-1].headers
+    await anonymous.aclose()
+
+
+def test_a_token_with_a_line_break_is_refused() -> None:
+    with pytest.raises(ValueError, match="header"):
+        RasaClient("http://127.0.0.1:1", "secret\r\nX-Evil: 1")
 
 
 @pytest.mark.parametrize(
@@ -97,24 +237,24 @@ def test_empty_messages_are_dropped() -> None:
 
 
 @respx.mock
-async def test_is_ready_checks_model_with_bearer_token(client: RasaClient) -> None:
+async def test_is_ready_checks_model_with_bearer_token(respx_client: RasaClient) -> None:
     route = respx.get(f"{RASA}/status").respond(json={"model_file": "models/prakerja.tar.gz"})
-    assert await client.is_ready()
+    assert await respx_client.is_ready()
     request = route.calls.last.request
     assert request.headers["Authorization"] == "Bearer secret"
     assert "token" not in request.url.params  # query tokens end up in access logs
     respx.get(f"{RASA}/status").respond(json={"model_file": None})
-    assert not await client.is_ready()
+    assert not await respx_client.is_ready()
     respx.get(f"{RASA}/status").respond(401, json={"error": "unauthorized"})
-    assert not await client.is_ready()
+    assert not await respx_client.is_ready()
     respx.get(f"{RASA}/status").respond(json=["not", "an", "object"])
-    assert not await client.is_ready()
+    assert not await respx_client.is_ready()
 
 
 @respx.mock
-async def test_erase_conversation_posts_sender_with_token(client: RasaClient) -> None:
+async def test_erase_conversation_posts_sender_with_token(respx_client: RasaClient) -> None:
     route = respx.post(f"{RASA}/webhooks/asisten/erase").respond(json={"erased_events": 12})
-    assert await client.erase_conversation("tg-1") == 12
+    assert await respx_client.erase_conversation("tg-1") == 12
     request = route.calls.last.request
     assert request.headers["Authorization"] == "Bearer secret"
     assert json.loads(request.content) == {"sender": "tg-1"}
@@ -133,23 +273,16 @@ async def test_erase_conversation_posts_sender_with_token(client: RasaClient) ->
         httpx.Response(200, json=[]),
     ],
 )
-async def test_erase_failures_are_unavailable(client: RasaClient, answer: httpx.Response) -> None:
+async def test_erase_failures_are_unavailable(
+    respx_client: RasaClient, answer: httpx.Response
+) -> None:
     respx.post(f"{RASA}/webhooks/asisten/erase").mock(return_value=answer)
     with pytest.raises(RasaUnavailable):
-        await client.erase_conversation("tg-1")
+        await respx_client.erase_conversation("tg-1")
 
 
 @respx.mock
-async def test_erase_timeout_is_unavailable(client: RasaClient) -> None:
+async def test_erase_timeout_is_unavailable(respx_client: RasaClient) -> None:
     respx.post(f"{RASA}/webhooks/asisten/erase").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(RasaUnavailable, match="in time"):
-        await client.erase_conversation("tg-1")
-
-
-@respx.mock
-async def test_without_token_no_authorization_header_is_sent() -> None:
-    anonymous = RasaClient(RASA, None, timeout=0.5)
-    route = respx.post(f"{RASA}/webhooks/asisten/webhook").respond(json=[])
-    assert await anonymous.send_message("tg-1", "halo") == []
-    assert "Authorization" not in route.calls.last.request.headers
-    await anonymous.aclose()
+        await respx_client.erase_conversation("tg-1")
