@@ -32,6 +32,11 @@ from nlu.components.normalizer import normalize
         ("nonaktifin notif", "matikan notif"),
         ("unsub dong", "berhenti langganan"),
         ("ndak usah", "tidak usah"),
+        ("ora mudeng", "tidak mengerti"),
+        ("batalin langganan", "batalkan langganan"),
+        ("punten", "permisi"),
+        ("dadaah min", "dadah"),
+        ("wassalamu alaikum", "wassalamualaikum"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
