@@ -6,6 +6,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -94,6 +95,15 @@ class Settings(BaseSettings):
         if value is not None and not TOKEN_RE.match(value.get_secret_value().strip()):
             raise ValueError("it must look like 123456789:AAE… (the bot id, a colon, the secret)")
         return value
+
+    @field_validator("rasa_url")
+    @classmethod
+    def _rasa_url_shape(cls, value: str) -> str:
+        """Refuse a Rasa address the bot could not connect to (e.g. one without ``http://``)."""
+        url = urlsplit(value.strip())
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError("it must look like http://host:5005 (http or https, then the host)")
+        return value.strip()
 
     @field_validator("log_level", mode="before")
     @classmethod

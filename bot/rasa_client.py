@@ -130,6 +130,7 @@ class RasaClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             transport=transport,
             limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=8),
+            trust_env=False,  # like the message pool: Rasa is beside the bot, never via a proxy
         )
         url = urlsplit(base_url.rstrip("/"))
         self._message_path = url.path + MESSAGE_PATH  # RASA_URL may carry a path prefix

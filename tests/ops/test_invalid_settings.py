@@ -146,6 +146,10 @@ def test_two_services_on_one_port_are_refused(tmp_path: Path) -> None:
             {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP", "RASA_TIMEOUT": "-1"},
             "RASA_TIMEOUT is not valid (got '-1'): ",
         ),
+        (
+            {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP", "RASA_URL": "rasa:5005"},
+            "RASA_URL is not valid (got 'rasa:5005'): it must look like http://host:5005",
+        ),
     ],
 )
 def test_the_bot_alone_refuses_an_invalid_setting(
