@@ -3,84 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import ssl
 import subprocess
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.broadcast import content
 from bot.broadcast.transport import SendClient, read_answer
+from tests.bot.raw_http import Server, http, serve
 
 TOKEN = "123456:TEST-token"
-
-
-@dataclass
-class Server:
-    """A raw HTTP/1.1 server whose answers the test writes byte by byte."""
-
-    answer: Callable[[dict[str, object]], bytes]
-    requests: list[tuple[str, dict[str, object]]] = field(default_factory=list)
-    connections: int = 0
-    port: int = 0
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Read requests on one connection until the client or the answer closes it."""
-        self.connections += 1
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode().split("\r\n")
-                length = next(
-                    int(line.split(":", 1)[1])
-                    for line in lines
-                    if line.lower().startswith("content-length:")
-                )
-                body = json.loads(await reader.readexactly(length))
-                self.requests.append((lines[0], body))
-                data = self.answer(body)
-                if data == b"":
-                    break  # close without answering
-                writer.write(data)
-                await writer.drain()
-                if b"Connection: close" in data:
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-
-def http(
-    status: int, payload: dict[str, object], *, chunked: bool = False, close: bool = False
-) -> bytes:
-    """An HTTP/1.1 answer with a JSON body."""
-    body = json.dumps(payload).encode()
-    reason = {200: "OK", 400: "Bad Request", 429: "Too Many Requests"}.get(status, "X")
-    head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
-    if close:
-        head += "Connection: close\r\n"
-    if chunked:
-        half = len(body) // 2
-        chunks = b"".join(
-            f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in (body[:half], body[half:])
-        )
-        return (head + "Transfer-Encoding: chunked\r\n\r\n").encode() + chunks + b"0\r\n\r\n"
-    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     """The server on a free port; each test sets ``answer``."""
     state = Server(answer=lambda _: http(200, {"ok": True, "result": {"message_id": 7}}))
-    listener = await asyncio.start_server(state.handle, "127.0.0.1", 0)
-    state.port = listener.sockets[0].getsockname()[1]
-    async with listener:
-        yield state
+    async for running in serve(state):
+        yield running
 
 
 def client(server: Server, **kwargs: float) -> SendClient:

@@ -1,17 +1,16 @@
 """The Rasa client: request shape and bearer token, validation of answers, failures.
 
-Messages go over ``bot.http11`` to a real local HTTP server (``FakeRasa``); the rare operations
-(erasure, ``/status``) go through httpx and are checked with respx.
+Messages go over ``bot.http11`` to a real local HTTP server (``tests.bot.raw_http``); the rare
+operations (erasure, ``/status``) go through httpx and are checked with respx.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -25,67 +24,40 @@ from bot.rasa_client import (
     parse_bot_messages,
     rasa_outcome,
 )
+from tests.bot.raw_http import Server, raw, serve
 
 RASA = "http://rasa.test"
 
 
 @dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class FakeRasa:
-    """A local HTTP/1.1 server answering each request with ``answer`` (status, body, delay)."""
+class RasaAnswer:
+    """What the local Rasa answers: a status and body, after a delay, or a cut-off answer."""
 
     status: int = 200
     body: bytes = b"[]"
     delay: float = 0.0
     close_mid_answer: bool = False
-    requests: list[Request] = field(default_factory=list)
-    connections: int = 0
-    url: str = ""
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-            while True:
-                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-                method, path, _ = head[0].split(" ", 2)
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in head[1:] if line)
-                }
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
-                self.requests.append(Request(method, path, headers, body))
-                await asyncio.sleep(self.delay)
-                if self.close_mid_answer:
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[{")
-                    await writer.drain()
-                    break
-                writer.write(
-                    f"HTTP/1.1 {self.status} X\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(self.body)}\r\n\r\n".encode()
-                    + self.body
-                )
-                await writer.drain()
-        writer.close()
+    async def __call__(self, _request: dict[str, object]) -> bytes:
+        await asyncio.sleep(self.delay)
+        if self.close_mid_answer:
+            return b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 100\r\n\r\n[{"
+        return raw(self.status, self.body)
 
 
 @pytest.fixture
-async def fake_rasa() -> AsyncIterator[FakeRasa]:
-    fake = FakeRasa()
-    server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
-    fake.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    yield fake
-    server.close()
+def answer() -> RasaAnswer:
+    return RasaAnswer()
 
 
 @pytest.fixture
-async def client(fake_rasa: FakeRasa) -> AsyncIterator[RasaClient]:
+async def fake_rasa(answer: RasaAnswer) -> AsyncIterator[Server]:
+    async for running in serve(Server(answer=answer)):
+        yield running
+
+
+@pytest.fixture
+async def client(fake_rasa: Server) -> AsyncIterator[RasaClient]:
     rasa = RasaClient(fake_rasa.url, "secret", timeout=0.5)
     yield rasa
     await rasa.aclose()
@@ -98,8 +70,10 @@ async def respx_client() -> AsyncIterator[RasaClient]:
     await rasa.aclose()
 
 
-async def test_sends_sender_text_and_metadata(client: RasaClient, fake_rasa: FakeRasa) -> None:
-    fake_rasa.body = json.dumps(
+async def test_sends_sender_text_and_metadata(
+    client: RasaClient, fake_rasa: Server, answer: RasaAnswer
+) -> None:
+    answer.body = json.dumps(
         [
             {"recipient_id": "tg-1", "text": "Halo!"},
             {
@@ -111,11 +85,12 @@ async def test_sends_sender_text_and_metadata(client: RasaClient, fake_rasa: Fak
         ]
     ).encode()
     answers = await client.send_message("tg-1", "halo", {"telegram": {"language_code": "id"}})
-    request = fake_rasa.requests[-1]
-    assert (request.method, request.path) == ("POST", "/webhooks/asisten/webhook")
-    assert request.headers["authorization"] == "Bearer secret"
-    assert request.headers["content-type"] == "application/json"
-    assert json.loads(request.body) == {
+    line, body = fake_rasa.requests[-1]
+    headers = fake_rasa.headers[-1]
+    assert line == "POST /webhooks/asisten/webhook HTTP/1.1"
+    assert headers["authorization"] == "Bearer secret"
+    assert headers["content-type"] == "application/json"
+    assert body == {
         "sender": "tg-1",
         "message": "halo",
         "metadata": {"telegram": {"language_code": "id"}},
@@ -129,7 +104,7 @@ async def test_sends_sender_text_and_metadata(client: RasaClient, fake_rasa: Fak
 
 
 async def test_messages_share_one_kept_alive_connection(
-    client: RasaClient, fake_rasa: FakeRasa
+    client: RasaClient, fake_rasa: Server
 ) -> None:
     for _ in range(5):
         await client.send_message("tg-1", "halo")
@@ -137,24 +112,26 @@ async def test_messages_share_one_kept_alive_connection(
     assert fake_rasa.connections == 1
 
 
-async def test_parallel_messages_each_get_their_answer(fake_rasa: FakeRasa) -> None:
-    fake_rasa.delay = 0.05  # every request waits, so the ten overlap on several connections
-    fake_rasa.body = b'[{"text": "ok"}]'
+async def test_parallel_messages_each_get_their_answer(
+    fake_rasa: Server, answer: RasaAnswer
+) -> None:
+    answer.delay = 0.05  # every request waits, so the ten overlap on several connections
+    answer.body = b'[{"text": "ok"}]'
     rasa = RasaClient(fake_rasa.url, "secret", timeout=2)
     answers = await asyncio.gather(*(rasa.send_message(f"tg-{i}", "halo") for i in range(10)))
     await rasa.aclose()
     assert all(a == [BotMessage(text="ok")] for a in answers)
-    assert sorted(json.loads(r.body)["sender"] for r in fake_rasa.requests) == sorted(
+    assert sorted(body["sender"] for _, body in fake_rasa.requests) == sorted(
         f"tg-{i}" for i in range(10)
     )
     assert fake_rasa.connections > 1
 
 
-async def test_rasa_url_with_a_path_prefix(fake_rasa: FakeRasa) -> None:
+async def test_rasa_url_with_a_path_prefix(fake_rasa: Server) -> None:
     rasa = RasaClient(fake_rasa.url + "/rasa/", "secret", timeout=0.5)
     await rasa.send_message("tg-1", "halo")
     await rasa.aclose()
-    assert fake_rasa.requests[-1].path == "/rasa/webhooks/asisten/webhook"
+    assert fake_rasa.requests[-1][0] == "POST /rasa/webhooks/asisten/webhook HTTP/1.1"
 
 
 async def failure(client: RasaClient) -> str:
@@ -164,8 +141,8 @@ async def failure(client: RasaClient) -> str:
     return rasa_outcome(caught.value)
 
 
-async def test_timeout_is_unavailable(client: RasaClient, fake_rasa: FakeRasa) -> None:
-    fake_rasa.delay = 2.0
+async def test_timeout_is_unavailable(client: RasaClient, answer: RasaAnswer) -> None:
+    answer.delay = 2.0
     assert await failure(client) == "timeout"
 
 
@@ -179,34 +156,34 @@ async def test_connection_refused_is_unavailable() -> None:
 
 
 async def test_connection_closed_mid_answer_is_unavailable(
-    client: RasaClient, fake_rasa: FakeRasa
+    client: RasaClient, answer: RasaAnswer
 ) -> None:
-    fake_rasa.close_mid_answer = True
+    answer.close_mid_answer = True
     assert await failure(client) == "unreachable"
-    fake_rasa.close_mid_answer = False  # the next message opens a new connection
+    answer.close_mid_answer = False  # the next message opens a new connection
     assert await client.send_message("tg-1", "halo") == []
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 404, 401, 302])
 async def test_http_errors_are_unavailable(
-    client: RasaClient, fake_rasa: FakeRasa, status: int
+    client: RasaClient, answer: RasaAnswer, status: int
 ) -> None:
-    fake_rasa.status = status
+    answer.status = status
     assert await failure(client) == "http_error"
 
 
 @pytest.mark.parametrize("body", [b"<html>proxy error</html>", b"\xff\xfe", b'{"text": "x"}'])
 async def test_non_json_or_not_a_list_is_a_bad_answer(
-    client: RasaClient, fake_rasa: FakeRasa, body: bytes
+    client: RasaClient, answer: RasaAnswer, body: bytes
 ) -> None:
-    fake_rasa.body = body
+    answer.body = body
     assert await failure(client) == "bad_answer"
 
 
-async def test_without_token_no_authorization_header_is_sent(fake_rasa: FakeRasa) -> None:
+async def test_without_token_no_authorization_header_is_sent(fake_rasa: Server) -> None:
     anonymous = RasaClient(fake_rasa.url, None, timeout=0.5)
     assert await anonymous.send_message("tg-1", "halo") == []
-    assert "authorization" not in fake_rasa.requests[-1].headers
+    assert "authorization" not in fake_rasa.headers[-1]
     await anonymous.aclose()
 
 
