@@ -27,6 +27,7 @@ from bot import texts
 from bot.privacy import rasa_sender_id
 from bot.rasa_client import BotMessage, RasaUnavailable
 from bot.rendering import OutgoingMessage, escape, render
+from bot.resilient_bot import ResilientBot
 from bot.services import get_services
 
 logger = logging.getLogger(__name__)
@@ -206,7 +207,11 @@ async def send(
         }
         if outgoing.keyboard is not None:
             api_kwargs["reply_markup"] = outgoing.keyboard
-        await context.bot.do_api_request("sendMessage", api_kwargs=api_kwargs)
+        bot = context.bot
+        if isinstance(bot, ResilientBot):
+            await bot.call("sendMessage", api_kwargs)
+        else:
+            await bot.do_api_request("sendMessage", api_kwargs=api_kwargs)
     except Forbidden:
         logger.info("a chat blocked the bot")
         await get_services(context).db.set_blocked(chat_id, True)

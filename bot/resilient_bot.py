@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dtm
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import ExtBot
 
 if TYPE_CHECKING:
@@ -16,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 class ResilientBot(ExtBot[Any]):
-    """Parses getUpdates results one by one.
+    """Parses getUpdates results one by one, and each only once.
 
     PTB parses a whole batch at once and retries with the same offset when any entry is broken,
     so one malformed update would block every later update forever. Here a broken entry becomes an
@@ -43,18 +46,66 @@ class ResilientBot(ExtBot[Any]):
             raise
         if metrics is not None:
             metrics.request_sent(endpoint)
-        if endpoint != "getUpdates" or not isinstance(result, list):
-            return result
-        return [entry for entry in map(self._sanitise, result) if entry is not None]
+        return result
 
-    def _sanitise(self, entry: Any) -> dict[str, Any] | None:
+    async def call(self, endpoint: str, api_kwargs: JSONDict) -> Any:
+        """One Bot API call with its raw JSON result: what ``do_api_request`` does, without its
+        per-call warning for endpoints that have a method (sendMessage on the reply path)."""
+        return await self._post(endpoint, api_kwargs=api_kwargs)
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | dtm.timedelta | None = None,  # noqa: ASYNC109 (PTB's signature)
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        """PTB's getUpdates, with each entry parsed on its own (checking and parsing in one go)."""
+        data: JSONDict = {
+            "timeout": timeout,
+            "offset": offset,
+            "limit": limit,
+            "allowed_updates": allowed_updates,
+        }
+        # as in Bot.get_updates: the long-poll's own timeout is added to the read timeout
+        if isinstance(read_timeout, DefaultValue):
+            base_timeout = self._request[0].read_timeout or 0
+        else:
+            base_timeout = read_timeout or 0
+        if isinstance(timeout, dtm.timedelta):
+            poll_seconds: float = timeout.total_seconds()
+        else:
+            poll_seconds = timeout or 0
+        result = await self._post(
+            "getUpdates",
+            data,
+            read_timeout=base_timeout + poll_seconds,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        if not isinstance(result, list):
+            logger.error("getUpdates answered something other than a list; ignoring it")
+            return ()
+        updates = tuple(update for update in map(self._parse, result) if update is not None)
+        for update in updates:
+            self.insert_callback_data(update)
+        return updates
+
+    def _parse(self, entry: Any) -> Update | None:
         update_id = entry.get("update_id") if isinstance(entry, dict) else None
         if not isinstance(update_id, int):
             logger.error("dropping an update without a valid update_id")
             return None
         try:
-            Update.de_json(entry, self)
+            return Update.de_json(entry, self)
         except Exception:
             logger.exception("skipping malformed update %s", update_id)
-            return {"update_id": update_id}
-        return entry  # type: ignore[no-any-return]
+            return Update(update_id)
