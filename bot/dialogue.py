@@ -222,16 +222,25 @@ async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncItera
     """Show "typing…" if the block takes longer than a moment, until it finishes."""
 
     async def _keep_typing() -> None:
-        await asyncio.sleep(TYPING_DELAY_SECONDS)
         while True:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
             await asyncio.sleep(TYPING_REFRESH_SECONDS)
 
-    task = asyncio.create_task(_keep_typing())
+    # A timer, not a sleeping task: most answers come well before it fires, and cancelling a
+    # timer costs nothing, while a cancelled task needs one more turn of the event loop.
+    task: asyncio.Task[None] | None = None
+
+    def _start() -> None:
+        nonlocal task
+        task = asyncio.create_task(_keep_typing())
+
+    timer = asyncio.get_running_loop().call_later(TYPING_DELAY_SECONDS, _start)
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        timer.cancel()
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
