@@ -51,7 +51,7 @@ _LEXICON: dict[str, list[str]] = {
     "saya": ["sy", "aku", "ak", "gue", "gw", "gua", "kulo", "abdi", "aq", "sya", "sayah"],
     "kamu": ["km", "kmu", "kowe", "anjeun", "lu", "lo", "situ"],
     "sudah": ["udh", "udah", "sdh", "dah", "wis", "uwis", "wes", "parantos", "tos", "udahh"],
-    "belum": ["blm", "blom", "belom", "durung", "dereng", "acan", "teu acan"],
+    "belum": ["blm", "blom", "belom", "durung", "dereng", "acan", "teu acan", "blum", "blon"],
     "kapan": ["kpn", "kapn", "iraha", "kapane"],
     "berapa": ["brp", "brapa", "berpa", "piro", "pira", "sabaraha", "pinten"],
     "bagaimana": [
@@ -69,7 +69,18 @@ _LEXICON: dict[str, list[str]] = {
         "bgmn",
         "bagaimanakah",
     ],
-    "kenapa": ["knp", "knapa", "napa", "ngapa", "kenapah", "naha", "kunaon", "ngopo", "kenging"],
+    "kenapa": [
+        "knp",
+        "knapa",
+        "napa",
+        "ngapa",
+        "kenapah",
+        "naha",
+        "kunaon",
+        "ngopo",
+        "kenging",
+        "knpa",
+    ],
     "bisa": ["bs", "bsa", "iso", "isa", "tiasa", "saged", "biso"],
     "apa": ["ap", "apaan", "opo", "naon", "napa2"],
     "mana": ["endi", "ngendi", "mendi"],
@@ -81,12 +92,12 @@ _LEXICON: dict[str, list[str]] = {
     "karena": ["krn", "karna", "krna", "soale", "sabab"],
     "harus": ["hrs", "kudu", "mesti"],
     "juga": ["jg", "jga", "uga"],
-    "lagi": ["lg", "maneh", "deui"],
+    "lagi": ["lg", "maneh", "deui", "lgi"],
     "sama": ["sm", "ama"],
     "dari": ["dr", "seko", "soko", "ti"],
     "sekarang": ["skrg", "skrang", "skr", "saiki", "ayeuna", "sakniki"],
     "masih": ["msh", "masi", "isih", "tesih", "keneh"],
-    "mau": ["mw", "mo", "pengen", "pingin", "pengin", "hoyong", "arep", "ajeng"],
+    "mau": ["mw", "mo", "pengen", "pingin", "pengin", "hoyong", "arep", "ajeng", "pgn", "pngn"],
     "minta": ["mnt", "njaluk", "nyuwun"],
     "orang": ["org", "wong", "jalmi", "jelema"],
     "tahun": ["thn", "th", "taun"],
@@ -111,7 +122,7 @@ _LEXICON: dict[str, list[str]] = {
     "status": ["sts", "statuse", "statusna"],
     "pengumuman": ["pngumuman", "pengumumane", "pengumuman na"],
     "lolos": ["lls", "lulos"],
-    "tolong": ["tlg", "tulung", "tlong"],
+    "tolong": ["tlg", "tulung", "tlong", "plis", "pls", "plz"],
     "permisi": ["punten", "misi", "nyuwun sewu"],
     "terima kasih": [
         "makasih",
@@ -140,7 +151,7 @@ _LEXICON: dict[str, list[str]] = {
     "akun": ["akn", "akune", "akunku"],
     "login": ["lgn", "log in", "masuk akun"],
     "password": ["pswd", "pass", "sandi", "kata sandi", "pw"],
-    "dapat": ["dpt", "dapet", "oleh", "entuk", "kenging", "meunang"],
+    "dapat": ["dpt", "dapet", "oleh", "entuk", "kenging", "meunang", "dpet"],
     "uang": ["duit", "artos", "dana tunai"],
     "beli": ["bli", "tuku", "meser", "mbeli"],
     "ganti": ["gnti", "ngaganti", "ngganti", "ubh", "ubah"],
@@ -150,9 +161,9 @@ _LEXICON: dict[str, list[str]] = {
     "kabari": ["kabarin", "kabarn", "wartosan", "bejaan", "infoin", "kabarana"],
     "ikut": ["ikt", "melu", "tumut", "ngiring", "ikutan", "join"],
     "sedang": ["sdg", "nuju"],
-    "saja": ["aja", "wae", "ae", "mawon"],
+    "saja": ["aja", "wae", "ae", "mawon", "aj", "sj"],
     "masuk": ["msk", "asup", "mlebu", "lebet"],
-    "sampai": ["nyampe", "nyampai", "teko", "dugi", "nepi"],
+    "sampai": ["nyampe", "nyampai", "teko", "dugi", "nepi", "sampe"],
     "cair": ["cer", "cairnya"],
     "kalau": ["klo", "kalo", "klw", "nek", "yen", "lamun", "upami"],
     "gagal": ["ggl", "gagal2"],
@@ -213,11 +224,34 @@ _LEXICON: dict[str, list[str]] = {
     ],
     "bye": ["babay", "bubay", "bubye", "goodbye", "bai"],
     "dadah": ["dadaah", "daah", "daa"],
-    "terus": ["trus", "trs"],
+    "terus": ["trus", "trs", "mulu"],
     "stop": ["setop", "stp"],
     "matikan": ["matiin", "nonaktifkan", "nonaktifin", "non-aktifkan", "disable", "turn off"],
     "aktifkan": ["aktifin", "nyalakan", "nyalain", "hidupkan", "enable", "turn on"],
     "berhenti langganan": ["unsub", "unsubscribe"],
+    # round 9: run-together negations and common chat shortenings (each checked against the
+    # training data for another meaning; "gada" is left alone: "satpam gada pratama")
+    "tidak bisa": ["gabisa", "gbs", "gabs"],
+    "tidak tahu": ["gatau", "gatw", "gtw", "gataw"],
+    "tidak mau": ["gamau", "gamao"],
+    "tidak ada": ["gaada"],
+    "tidak usah": ["gausah", "gausa", "gaush"],
+    "tidak jadi": ["gajadi"],
+    "tidak apa apa": ["gpp", "gapapa"],
+    "memang": ["emg", "emang"],
+    "nanti": ["ntar", "ntr", "nnti"],
+    "besok": ["bsk"],
+    "kemarin": ["kmrn", "kemaren", "kmaren"],
+    "sebelum": ["sblm"],
+    "setelah": ["stlh", "stlah"],
+    "habis": ["abis"],
+    "tanya": ["tny", "nanya", "nanyain"],
+    "boleh": ["blh", "bleh"],
+    "email": ["imel", "emel", "e-mail"],
+    "dashboard": ["dasbor", "dashbor", "dasboard"],
+    "nomor rekening": ["norek"],
+    "dulu": ["dlu"],
+    "katanya": ["ktnya"],
 }
 # address terms / particles that carry no topic (dropped from messages of >= 2 tokens)
 _PARTICLES = {
@@ -248,6 +282,7 @@ _PARTICLES = {
     "lho",
     "yah",
     "wkwk",
+    "haha",
     "hehe",
     "to",
     "je",
@@ -272,6 +307,7 @@ _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 _MONEY = re.compile(r"(\d+(?:[.,]\d+)?)\s?(jt|juta|rb|ribu|k)\b")
 _REDUP = re.compile(r"\b([a-z]{2,})2\b")
 _REPEAT3 = re.compile(r"([a-z])\1{2,}")
+_LAUGH = re.compile(r"\b(?:(?:wk){2,}w?|(?:ha){2,}h?|(?:he){2,})\b")  # wkwkwk, hahaha, hehehe
 _TRAIL2 = re.compile(r"([a-z]{2,}?)([aeiouhk])\2\b")
 _PUNCT = re.compile(r"[^\w\s/,.@'\-]")
 
@@ -290,6 +326,7 @@ def normalize(text: str) -> str:
         t,
     )
     t = _REDUP.sub(r"\1 \1", t)
+    t = _LAUGH.sub(lambda m: m.group(0)[:2] * 2, t)
     t = _REPEAT3.sub(r"\1", t)
     t = _TRAIL2.sub(r"\1\2", t)
     for rx, canon in _PHRASES:

@@ -37,6 +37,15 @@ from nlu.components.normalizer import normalize
         ("punten", "permisi"),
         ("dadaah min", "dadah"),
         ("wassalamu alaikum", "wassalamualaikum"),
+        ("gabisa login min", "tidak bisa login"),
+        ("gatau kak", "tidak tahu"),
+        ("Kmrn gk lolos knpa ya", "kemarin tidak lolos kenapa ya"),
+        ("gagal mulu", "gagal terus"),
+        ("abis verif email", "habis verifikasi email"),
+        ("norek ganti", "nomor rekening ganti"),
+        ("hahaha oke", "oke"),
+        ("wkwkwk", "wkwk"),
+        ("pelatihan satpam gada pratama", "pelatihan satpam gada pratama"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
