@@ -247,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         help="keep messages with the same normalised text in one fold (a leak check)",
     )
     ap.add_argument(
+        "--group-by-batch",
+        action="store_true",
+        help="keep each batch (one file's examples of one intent, written in one go by one"
+        " author) in one fold: scores messages from authors the model has not read",
+    )
+    ap.add_argument(
         "--only",
         help="evaluate only candidates whose name matches this regular expression (re.search)",
     )
@@ -266,10 +272,17 @@ def main(argv: list[str] | None = None) -> int:
     normalised = [normalize(t) for t in raw]
     gold = np.array([i for _, i in data], dtype=object)
     groups = normalised if args.group_duplicates else None
+    if args.group_by_batch:
+        batch_of: dict[tuple[str, str], str] = {}
+        for path in sorted(Path(args.train).rglob("*.yml")):
+            for t, i in load_examples(str(path)):
+                batch_of.setdefault((t, i), f"{path.name}:{i}")
+        groups = [batch_of[example] for example in data]
     splits = fold_splits(gold, args.folds, args.seed, groups)
     print(
         f"{len(data)} training examples, {len(set(gold))} intents, {args.folds}-fold stratified CV"
         f"{' (same normalised text in one fold)' if args.group_duplicates else ''}"
+        f"{' (each file-and-intent batch in one fold)' if args.group_by_batch else ''}"
         f" (seed {args.seed}); fallback calibrated to in-scope → fallback"
         f" ≤ {args.max_fallback:.1%} (objective: {args.objective})\n"
     )
