@@ -10,6 +10,7 @@ downloads stay on httpx (``bot.bot_api``).
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 import time
 from urllib.parse import urlsplit
@@ -33,6 +34,10 @@ CONNECTION_ERRORS = (
 )
 
 
+class _ClosedBeforeAnswer(ConnectionError):
+    """The server closed the connection before a byte of the answer came back."""
+
+
 class _Connection:
     """One kept-alive HTTP/1.1 connection; a request at a time."""
 
@@ -50,23 +55,29 @@ class _Connection:
             and not self._writer.is_closing()
             and not self._reader.at_eof()
             and time.monotonic() - self._used_at < IDLE_REUSE_SECONDS
+            and not _readable(self._writer)
         )
 
     async def request(self, head: bytes, body: bytes) -> tuple[int, bytes]:
         """Send one request and read its answer (the caller bounds the time)."""
-        if not self._usable():
-            self.close()
-            self._reader, self._writer = await asyncio.open_connection(
-                self._host,
-                self._port,
-                ssl=self._tls,
-                server_hostname=self._host if self._tls else None,
-                limit=1 << 16,
-            )
-        assert self._reader is not None and self._writer is not None
+        reused = self._usable()
+        if not reused:
+            await self._open()
         try:
-            self._writer.write(head + body)
-            status, data, keep_alive = await _read_response(self._reader, self._max_body)
+            status, data, keep_alive = await self._exchange(head, body)
+        except _ClosedBeforeAnswer:
+            self.close()
+            if not reused:
+                raise
+            # A kept-alive connection the server closed while it lay idle (uvicorn closes after
+            # 5 s, and the EOF may not have been read yet when it is taken): nothing of an
+            # answer came back, so the request is sent once more on a new connection.
+            await self._open()
+            try:
+                status, data, keep_alive = await self._exchange(head, body)
+            except BaseException:
+                self.close()
+                raise
         except BaseException:
             self.close()
             raise
@@ -76,6 +87,31 @@ class _Connection:
             self.close()
         return status, data
 
+    async def _open(self) -> None:
+        self.close()
+        self._reader, self._writer = await asyncio.open_connection(
+            self._host,
+            self._port,
+            ssl=self._tls,
+            server_hostname=self._host if self._tls else None,
+            limit=1 << 16,
+        )
+
+    async def _exchange(self, head: bytes, body: bytes) -> tuple[int, bytes, bool]:
+        assert self._reader is not None and self._writer is not None
+        try:
+            self._writer.write(head + body)
+            answer_head = await self._reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise
+            raise _ClosedBeforeAnswer("closed by the server") from exc
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            # what a socket the server has closed answers to the request (a server that began
+            # an answer and then reset is not told apart: rarer than a reply sent twice is bad)
+            raise _ClosedBeforeAnswer(type(exc).__name__) from exc
+        return await _read_response(answer_head, self._reader, self._max_body)
+
     def close(self) -> None:
         """Drop the connection (a new one is opened on the next request)."""
         if self._writer is not None:
@@ -83,9 +119,10 @@ class _Connection:
         self._reader = self._writer = None
 
 
-async def _read_response(reader: asyncio.StreamReader, max_body: int) -> tuple[int, bytes, bool]:
-    """Status, body and whether the connection may be reused."""
-    head = await reader.readuntil(b"\r\n\r\n")
+async def _read_response(
+    head: bytes, reader: asyncio.StreamReader, max_body: int
+) -> tuple[int, bytes, bool]:
+    """Status, body (after ``head``, already read) and whether the connection may be reused."""
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
@@ -121,6 +158,18 @@ async def _read_chunked(reader: asyncio.StreamReader, max_body: int) -> bytes:
         if len(body) > max_body:
             raise ProtocolError("answer too large")
         await reader.readexactly(2)
+
+
+def _readable(writer: asyncio.StreamWriter) -> bool:
+    """Whether an idle connection has something to read: the server's close, not yet seen by
+    the event loop (or stray bytes); either way it is not reused. One non-blocking select()."""
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return False
+    try:
+        return bool(select.select([sock.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
 
 
 def _header_lines(headers: dict[str, str]) -> str:

@@ -18,6 +18,8 @@ class Server:
     headers: list[dict[str, str]] = field(default_factory=list)  # of each request, lower-case
     connections: int = 0
     port: int = 0
+    # close each connection after one answer, as a server's keep-alive timeout does: no header
+    close_after_answer: bool = False
 
     @property
     def url(self) -> str:
@@ -44,7 +46,7 @@ class Server:
                     break  # close without answering
                 writer.write(data)
                 await writer.drain()
-                if b"Connection: close" in data:
+                if b"Connection: close" in data or self.close_after_answer:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

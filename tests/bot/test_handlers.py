@@ -225,6 +225,24 @@ def test_identifiers_are_masked_and_the_message_deleted(
     assert next(m for m in stored if m["message_id"] == sent)["deleted"] is True
 
 
+def test_a_check_that_breaks_apologises_once_and_the_nik_never_reaches_rasa(
+    bot: RunningBot, rasa: Any, person: Applicant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyboard = [b for r in person.say("/status") for b in r.reply_keyboard]
+    assert any(button.get("request_contact") for button in keyboard)
+    contact = {"phone_number": "+6281234567890", "first_name": "Dewi", "user_id": person.user_id}
+    assert "NIK" in all_text(person.say(kind="contact", contact=contact))
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(bot.services.db, "failed_verifications_since", broken)
+    replies = person.say("3174054507950003")
+    # the apology alone: no later handler group (the Rasa relay) took the NIK as a question
+    assert all_text(replies) == texts.UNEXPECTED_ERROR
+    assert rasa.messages == []
+
+
 def test_lupakan_erases_the_rasa_conversation_and_says_what_went(
     bot: RunningBot, rasa: Any, person: Applicant
 ) -> None:
