@@ -20,6 +20,10 @@ from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+# The message attribute that keeps the text as it was typed (the classifier's reference member
+# reads it); never added to the parse output.
+TEXT_AS_TYPED = "text_as_typed"
+
 # canonical form -> variants (slang, typos, Javanese, Sundanese)
 _LEXICON: dict[str, list[str]] = {
     "tidak": [
@@ -378,6 +382,8 @@ class IndonesianNormalizer(GraphComponent):
                     )
                     cursor = pos + len(span)
             message.set(ENTITIES, moved)
+        if message.get(TEXT_AS_TYPED) is None:
+            message.set(TEXT_AS_TYPED, text)
         message.set(TEXT, new_text)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -8,8 +8,15 @@ writes a full intent ranking with probabilities, so FallbackClassifier (placed a
 low-confidence messages. ``ops/nlu_cv.py`` chose the settings by stratified k-fold
 cross-validation over the training data; see docs/nlu.md.
 
-``build_pipeline`` is used by the component and by the cross-validation script alike, so what is
-selected is exactly what runs.
+With ``reference_weight`` above 0, a second member votes: the plain TF-IDF + LinearSVC reference
+(``build_reference``, the baseline every round is compared with) trained on the text as typed,
+its probabilities sigmoid-calibrated; the ranking is the weighted mean of both members'
+probabilities. The reference member reads a differently written message the way the baseline
+does, the normalised member reads slang and regional words; by cross-validation and on the
+retired blind sets the two together make fewer errors than either.
+
+``build_pipeline`` and ``build_reference`` are used by the component and by the cross-validation
+script alike, so what is selected is exactly what runs.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.normalizer import TEXT_AS_TYPED
+
 logger = logging.getLogger(__name__)
 
 _MODEL_FILE = "sparse_linear.joblib"
@@ -40,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "max_iter": 3000,
     "random_state": 42,
     "ranking_length": 10,
+    "reference_weight": 0.0,
 }
 
 
@@ -86,6 +96,103 @@ def build_pipeline(config: dict[str, Any]) -> Any:
     return Pipeline([("features", features), ("clf", clf)])
 
 
+def build_reference(random_state: int = 42) -> Any:
+    """The baseline's TF-IDF + LinearSVC (``ops/nlu_eval.baseline_model``), with probabilities:
+    sigmoid calibration on 5-fold predictions, the final SVM fitted on all the data."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.svm import LinearSVC
+
+    features = FeatureUnion(
+        [
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+            ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
+        ]
+    )
+    svm = LinearSVC(C=1.0, random_state=random_state)
+    clf = CalibratedClassifierCV(svm, method="sigmoid", cv=5, ensemble=False)
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+def _feature_blocks(pipeline: Any) -> list[tuple[Any, dict[str, int], Any, int]]:
+    """(analyser, vocabulary, idf, column offset) of each TF-IDF block of a fitted pipeline."""
+    blocks = []
+    offset = 0
+    for _, vectorizer in pipeline.named_steps["features"].transformer_list:
+        analyzer = vectorizer.build_analyzer()
+        blocks.append((analyzer, vectorizer.vocabulary_, vectorizer.idf_, offset))
+        offset += len(vectorizer.vocabulary_)
+    return blocks
+
+
+def _tfidf(blocks: list[tuple[Any, dict[str, int], Any, int]], text: str) -> tuple[list[int], Any]:
+    """Columns and values of one text's TF-IDF row (sublinear tf, each block L2-normalised)."""
+    rows: list[int] = []
+    values: list[float] = []
+    for analyzer, vocabulary, idf, offset in blocks:
+        counts: dict[int, int] = {}
+        for token in analyzer(text):
+            index = vocabulary.get(token)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            continue
+        index_array = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        weighted = tf * idf[index_array]
+        weighted /= np.sqrt((weighted * weighted).sum())
+        rows.extend((index_array + offset).tolist())
+        values.extend(weighted.tolist())
+    return rows, np.asarray(values)
+
+
+def _plain_tfidf(pipeline: Any) -> bool:
+    return all(
+        getattr(v, "sublinear_tf", False) and v.norm == "l2"
+        for _, v in pipeline.named_steps["features"].transformer_list
+    )
+
+
+class FastCalibratedSVC:
+    """``build_reference``'s ``predict_proba`` for one message, without scikit-learn's overhead:
+    the SVM's decision scores, each class's sigmoid, normalised to sum to one."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self._blocks = _feature_blocks(pipeline)
+        (calibrated,) = pipeline.named_steps["clf"].calibrated_classifiers_
+        svm = calibrated.base_estimator
+        self._weights = np.ascontiguousarray(svm.coef_.T)
+        self._intercept = svm.intercept_.copy()
+        self._a = np.array([c.a_ for c in calibrated.calibrators])
+        self._b = np.array([c.b_ for c in calibrated.calibrators])
+
+    @classmethod
+    def maybe(cls, pipeline: Any) -> FastCalibratedSVC | None:
+        """For ``build_reference``'s fitted pipeline (one calibrated multi-class SVM), or None."""
+        if pipeline is None:
+            return None
+        clf = pipeline.named_steps.get("clf")
+        calibrated = getattr(clf, "calibrated_classifiers_", None)
+        if not calibrated or len(calibrated) != 1 or not _plain_tfidf(pipeline):
+            return None
+        if len(calibrated[0].calibrators) < 3 or not hasattr(calibrated[0], "base_estimator"):
+            return None
+        return cls(pipeline)
+
+    def predict_proba(self, text: str) -> Any:
+        """Class probabilities for one text (order of ``classes_``)."""
+        rows, values = _tfidf(self._blocks, text)
+        decision = self._intercept.copy()
+        if rows:
+            decision += values @ self._weights[rows]
+        proba = 1.0 / (1.0 + np.exp(self._a * decision + self._b))
+        total = proba.sum()
+        if total == 0:
+            return np.full(len(proba), 1.0 / len(proba))
+        return proba / total
+
+
 class FastLogReg:
     """``pipeline.predict_proba`` for one message, the same figures at a fraction of the cost.
 
@@ -96,15 +203,8 @@ class FastLogReg:
     """
 
     def __init__(self, pipeline: Any) -> None:
-        features = pipeline.named_steps["features"]
         clf = pipeline.named_steps["clf"]
-        self._blocks = []
-        offset = 0
-        for _, vectorizer in features.transformer_list:
-            self._blocks.append(
-                (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset)
-            )
-            offset += len(vectorizer.vocabulary_)
+        self._blocks = _feature_blocks(pipeline)
         self._weights = np.ascontiguousarray(clf.coef_.T)
         self._intercept = clf.intercept_.copy()
 
@@ -119,34 +219,16 @@ class FastLogReg:
         features = pipeline.named_steps.get("features")
         if not isinstance(clf, LogisticRegression) or clf.coef_.shape[0] < 3:
             return None
-        if any(
-            not getattr(v, "sublinear_tf", False) or v.norm != "l2"
-            for _, v in features.transformer_list
-        ):
+        if features is None or not _plain_tfidf(pipeline):
             return None
         return cls(pipeline)
 
     def predict_proba(self, text: str) -> Any:
         """Class probabilities for one text (order of ``classes_``)."""
-        rows: list[int] = []
-        values: list[float] = []
-        for analyzer, vocabulary, idf, offset in self._blocks:
-            counts: dict[int, int] = {}
-            for token in analyzer(text):
-                index = vocabulary.get(token)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
-            if not counts:
-                continue
-            index_array = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-            weighted = tf * idf[index_array]
-            weighted /= np.sqrt((weighted * weighted).sum())
-            rows.extend((index_array + offset).tolist())
-            values.extend(weighted.tolist())
+        rows, values = _tfidf(self._blocks, text)
         scores = self._intercept.copy()
         if rows:
-            scores += np.asarray(values) @ self._weights[rows]
+            scores += values @ self._weights[rows]
         scores -= scores.max()
         probabilities = np.exp(scores)
         return probabilities / probabilities.sum()
@@ -166,13 +248,21 @@ class SparseLinearIntentClassifier(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         pipeline: Any | None = None,
+        reference: Any | None = None,
     ) -> None:
         self._config = {**DEFAULTS, **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._pipeline = pipeline
+        self._set_models(pipeline, reference)
+
+    def _set_models(self, pipeline: Any | None, reference: Any | None) -> None:
+        self._pipeline, self._reference = pipeline, reference
         self._classes: list[str] = list(pipeline.classes_) if pipeline is not None else []
+        if reference is not None and list(reference.classes_) != self._classes:
+            raise ValueError("the reference member was trained on other intents")
+        self._weight = float(self._config["reference_weight"]) if reference is not None else 0.0
         self._fast = FastLogReg.maybe(pipeline)
+        self._fast_reference = FastCalibratedSVC.maybe(reference)
 
     @classmethod
     def create(
@@ -196,12 +286,16 @@ class SparseLinearIntentClassifier(GraphComponent):
         if len(set(labels)) < 2:
             logger.warning("Not enough intents to train %s.", self.__class__.__name__)
             return self._resource
-        self._pipeline = build_pipeline(self._config)
-        self._pipeline.fit([e.get(TEXT) for e in examples], labels)
-        self._classes = list(self._pipeline.classes_)
-        self._fast = FastLogReg.maybe(self._pipeline)
+        pipeline = build_pipeline(self._config)
+        pipeline.fit([e.get(TEXT) for e in examples], labels)
+        reference = None
+        if float(self._config["reference_weight"]) > 0:
+            reference = build_reference(int(self._config["random_state"]))
+            # an array: the calibration's per-class count compares labels element-wise
+            reference.fit([as_typed(e) for e in examples], np.asarray(labels))
+        self._set_models(pipeline, reference)
         with self._model_storage.write_to(self._resource) as model_dir:
-            joblib.dump(self._pipeline, model_dir / _MODEL_FILE)
+            joblib.dump({"pipeline": pipeline, "reference": reference}, model_dir / _MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -213,28 +307,47 @@ class SparseLinearIntentClassifier(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> SparseLinearIntentClassifier:
-        pipeline = None
+        stored: Any = None
         try:
             with model_storage.read_from(resource) as model_dir:
-                pipeline = joblib.load(model_dir / _MODEL_FILE)
+                stored = joblib.load(model_dir / _MODEL_FILE)
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s found; it will pass messages through.", cls.__name__)
-        return cls(config, model_storage, resource, pipeline)
+        if isinstance(stored, dict):
+            return cls(config, model_storage, resource, stored["pipeline"], stored["reference"])
+        return cls(config, model_storage, resource, stored)  # a model of an earlier round
+
+    def predict_proba(self, messages: list[Message]) -> list[Any]:
+        """Each message's class probabilities (order of ``classes_``), members blended."""
+        texts = [m.get(TEXT) for m in messages]
+        if self._fast is not None:
+            probabilities = [self._fast.predict_proba(text) for text in texts]
+        else:
+            probabilities = list(self._pipeline.predict_proba(texts))
+        if self._weight <= 0:
+            return probabilities
+        typed = [as_typed(m) for m in messages]
+        if self._fast_reference is not None:
+            reference = [self._fast_reference.predict_proba(text) for text in typed]
+        else:
+            reference = list(self._reference.predict_proba(typed))
+        w = self._weight
+        return [(1 - w) * p + w * r for p, r in zip(probabilities, reference, strict=True)]
 
     def process(self, messages: list[Message]) -> list[Message]:
         todo = [m for m in messages if m.get(TEXT)]
         if self._pipeline is None or not todo:
             return messages
-        # one vectorised call for the whole batch (Rasa passes one message per turn)
-        texts = [m.get(TEXT) for m in todo]
-        if self._fast is not None:
-            probabilities = [self._fast.predict_proba(text) for text in texts]
-        else:
-            probabilities = self._pipeline.predict_proba(texts)
         k = int(self._config["ranking_length"]) or len(self._classes)
-        for message, p in zip(todo, probabilities, strict=True):
+        for message, p in zip(todo, self.predict_proba(todo), strict=True):
             order = p.argsort()[::-1][:k]
             ranking = [{"name": self._classes[i], "confidence": float(p[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+
+def as_typed(message: Message) -> str:
+    """The message's text before the normaliser rewrote it (its text when there is none)."""
+    typed = message.get(TEXT_AS_TYPED)
+    return typed if isinstance(typed, str) and typed else str(message.get(TEXT))

@@ -134,3 +134,70 @@ def test_payload_examples_are_not_learnt_so_internal_intents_cannot_be_typed() -
     names = [r["name"] for r in message.get("intent_ranking")]
     assert "status_verified" not in names
     assert set(names) == {"ask_requirements", "problem_otp", "greet"}
+
+
+REFERENCE_EXAMPLES = [
+    ("syarat daftar prakerja apa", "ask_requirements"),
+    ("apa saja syarat ikut", "ask_requirements"),
+    ("persyaratan kartu prakerja", "ask_requirements"),
+    ("syarat umur berapa", "ask_requirements"),
+    ("syaratnya apa aja min", "ask_requirements"),
+    ("ketentuan peserta prakerja", "ask_requirements"),
+    ("cara daftar akun prakerja", "ask_registration"),
+    ("bagaimana cara mendaftar", "ask_registration"),
+    ("langkah daftar di dashboard", "ask_registration"),
+    ("gimana daftarnya kak", "ask_registration"),
+    ("mau bikin akun prakerja", "ask_registration"),
+    ("registrasi prakerja caranya", "ask_registration"),
+    ("otp tidak masuk", "problem_otp"),
+    ("kode otp belum datang", "problem_otp"),
+    ("sms otp gagal", "problem_otp"),
+    ("otp ga nyampe2", "problem_otp"),
+    ("kode verifikasi sms tidak ada", "problem_otp"),
+    ("otp expired terus", "problem_otp"),
+]
+
+
+def test_the_reference_members_fast_path_gives_scikit_learns_probabilities() -> None:
+    import numpy as np
+
+    from nlu.components.sparse import FastCalibratedSVC, build_reference
+
+    reference = build_reference()
+    reference.fit([t for t, _ in REFERENCE_EXAMPLES], np.array([i for _, i in REFERENCE_EXAMPLES]))
+    fast = FastCalibratedSVC.maybe(reference)
+    assert fast is not None
+    for text in [t for t, _ in REFERENCE_EXAMPLES] + ["gimana cara daftar prakerja", "zzzz", ""]:
+        expected = reference.predict_proba([text])[0]
+        assert np.allclose(fast.predict_proba(text), expected, atol=1e-12), text
+
+
+def test_the_reference_member_reads_the_text_as_typed_and_survives_a_reload() -> None:
+    import numpy as np
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.components.normalizer import TEXT_AS_TYPED, IndonesianNormalizer
+    from nlu.components.sparse import SparseLinearIntentClassifier
+
+    normalizer = IndonesianNormalizer({})
+    examples = [Message(data={"text": t, "intent": i}) for t, i in REFERENCE_EXAMPLES]
+    training = normalizer.process_training_data(TrainingData(examples))
+    assert examples[15].get(TEXT_AS_TYPED) == "otp ga nyampe2"
+    config = {"reference_weight": 0.5}
+    storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+    component = SparseLinearIntentClassifier(config, storage, Resource("sparse"))
+    component.train(training)
+    assert component._reference is not None
+    message = normalizer.process([Message(data={"text": "Kode OTP gk masuk2 min"})])[0]
+    assert message.get(TEXT_AS_TYPED) == "Kode OTP gk masuk2 min" != message.get("text")
+    blended = component.predict_proba([message])[0]
+    lr_only = component._fast.predict_proba(message.get("text"))  # type: ignore[union-attr]
+    typed = component._reference.predict_proba(["Kode OTP gk masuk2 min"])[0]
+    assert np.allclose(blended, 0.5 * lr_only + 0.5 * typed)
+    reloaded = SparseLinearIntentClassifier.load(config, storage, Resource("sparse"), None)  # type: ignore[arg-type]
+    assert np.allclose(reloaded.predict_proba([message])[0], blended)
+    reloaded.process([message])
+    assert message.get("intent")["name"] == "problem_otp"
