@@ -319,12 +319,13 @@ class SparseLinearIntentClassifier(GraphComponent):
 
     def predict_proba(self, messages: list[Message]) -> list[Any]:
         """Each message's class probabilities (order of ``classes_``), members blended."""
+        assert self._pipeline is not None, "not trained"
         texts = [m.get(TEXT) for m in messages]
         if self._fast is not None:
             probabilities = [self._fast.predict_proba(text) for text in texts]
         else:
             probabilities = list(self._pipeline.predict_proba(texts))
-        if self._weight <= 0:
+        if self._weight <= 0 or self._reference is None:
             return probabilities
         typed = [as_typed(m) for m in messages]
         if self._fast_reference is not None:
