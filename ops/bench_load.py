@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 from ops.services import Service, stop_all
-from ops.stack import StackConfig, build_stack
+from ops.stack import StackConfig, build_stack, free_port
 
 APPLICANTS = 600
 HELD_ANSWERED = 0.99
@@ -348,11 +348,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="10,20,40,60,80,100,120,150")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate")
-    parser.add_argument("--rasa-processes", type=int, default=None, help="RASA_PROCESSES")
     parser.add_argument("--session-turns", type=int, default=400)
     parser.add_argument("--skip-rasa", action="store_true")
     parser.add_argument(
         "--model", type=Path, default=None, help="model archive (default: models/)"
+    )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="the bot in webhook mode (production's): the emulator POSTs each update to it",
     )
     args = parser.parse_args()
     random.seed(42)
@@ -360,8 +364,12 @@ def main() -> None:
     overrides: dict[str, Any] = {"bot_env": {"LOG_LEVEL": "WARNING"}}
     if args.model:
         overrides["model"] = args.model.resolve()
-    if args.rasa_processes:
-        overrides["rasa_processes"] = args.rasa_processes
+    if args.webhook:
+        port = free_port()
+        overrides["bot_env"] |= {
+            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "TELEGRAM_WEBHOOK_PORT": str(port),
+        }
     config = StackConfig.on_free_ports(root, **overrides)
     services = build_stack(config)
     try:
