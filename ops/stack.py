@@ -54,6 +54,9 @@ class StackConfig:
     log_format: str = "text"  # LOG_FORMAT: the supervisor writes every child's log in it
     # Extra flags for the Bot API emulator, e.g. ["--limits", "telegram"] (send caps on).
     emulator_args: list[str] = field(default_factory=list)
+    # Extra environment for Rasa, e.g. {"SANIC_WORKERS": "2"} (needs redis_url and a shared
+    # tracker_store_url).
+    rasa_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def on_free_ports(cls, root: Path, **overrides: object) -> StackConfig:
@@ -248,7 +251,7 @@ def build_stack(config: StackConfig) -> list[Service]:
             url=f"http://{host}:{config.actions_port}",
         )
     )
-    rasa_env = {**engine_env, **rasa_secret_env(config)}
+    rasa_env = {**engine_env, **rasa_secret_env(config), **config.rasa_env}
     if config.retention_days:
         rasa_env["RETENTION_DAYS"] = config.retention_days
     services.append(

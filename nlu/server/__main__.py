@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from nlu.server.gate import install_api_gate
     from nlu.server.runner import install_sequential_runner
+    from nlu.server.sql_store import install_sql_store_speed_up
 
     tf_env.setup_tf_environment()
     sys.path.insert(1, os.getcwd())  # custom NLU components, as `rasa` does
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )
     install_retention(app, retention_days)
+    install_sql_store_speed_up(app)  # before the bound, which wraps its retrieve
     install_bounded_trackers(app, max_events)
     app.register_listener(close_resources, "after_server_stop")
     # Handlers a library added while the model loaded write the same format too.

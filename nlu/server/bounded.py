@@ -32,6 +32,7 @@ from rasa.utils.common import call_potential_coroutine
 from sanic import Sanic
 
 from core.env import env_number
+from nlu.server.sql_store import mark_stored, stored_count
 from nlu.server.trackers import concrete_stores
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ def shortened(tracker: DialogueStateTracker, max_events: int) -> DialogueStateTr
         sender_source=tracker.sender_source,
     )
     setattr(short, _LEFT_OUT, len(events) - len(tail) + getattr(tracker, _LEFT_OUT, 0))
+    stored = stored_count(tracker)
+    if stored is not None:  # what the SQL store knows is stored, counted in the short tracker
+        mark_stored(short, max(0, stored - (len(events) - len(tail))))
     return short
 
 
