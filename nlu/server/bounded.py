@@ -8,10 +8,12 @@ owns business state), so on retrieval a tracker longer than ``TRACKER_MAX_EVENTS
 latest events, keeping a pause (hand-off) that began earlier. In the in-memory and Redis stores
 the next save then stores the short tracker, so the stored conversation stays bounded too.
 
-The SQL store (production) appends on save the tracker's events past the count it has stored; a
-shortened tracker carries how many events it left out, and the store's count is corrected by it,
-so every new event is still written once. The SQL store still reads the current session's rows
-(a session ends after 60 idle minutes, domain.yml); only the policies' work is bounded there.
+The SQL store (production) appends on save the tracker's events past those it has stored; a
+shortened tracker carries how many events it left out, so the store's count is corrected by it,
+and how many of its own events are stored (``nlu/server/sql_store.py``, which then skips the
+count), so every new event is still written once. The SQL store still reads the current
+session's rows (a session ends after 60 idle minutes, domain.yml); only the policies' work is
+bounded there.
 """
 
 from __future__ import annotations
