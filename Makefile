@@ -25,6 +25,11 @@ eval: model ## NLU: cross-validation on the training data, then the held-out set
 	  $(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
 	    --test tests/nlu/$$set.yml --out reports/nlu-$$set || exit 1; \
 	done
+	@for set in blind8 blind7; do \
+	  printf '\n━━ tests/nlu/%s.yml, only the messages that are not in the training data\n' $$set; \
+	  $(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
+	    --test tests/nlu/$$set.yml --out reports/nlu-$$set-novel --novel-only || exit 1; \
+	done
 
 lint: setup ## ruff, mypy and the import rules (import-linter)
 	@$(BOT)/ruff check . && $(BOT)/ruff format --check bot core ops sandbox tests && $(BOT)/mypy bot core ops sandbox && $(BOT)/lint-imports
