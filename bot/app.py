@@ -31,7 +31,7 @@ from bot.monitoring import (
     telegram_check,
 )
 from bot.ordering import PerUserUpdateProcessor
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, RasaRouter
 from bot.rendering import PayloadStore
 from bot.reply_limits import ReplyRateLimiter
 from bot.resilient_bot import ResilientBot
@@ -59,6 +59,17 @@ async def purge_expired_records(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if any(counts.values()):
         logger.info("retention: deleted %s", ", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+def rasa_for(
+    settings: Settings, token: str | None, metrics: BotMetrics
+) -> RasaClient | RasaRouter:
+    """The Rasa client: one server, or a router over the processes RASA_URL lists."""
+    clients = [
+        RasaClient(url, token, timeout=settings.rasa_timeout, observer=metrics.rasa_request)
+        for url in settings.rasa_urls
+    ]
+    return clients[0] if len(clients) == 1 else RasaRouter(clients)
 
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
@@ -100,12 +111,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,
             db=Database(settings.effective_database_url),
-            rasa=RasaClient(
-                settings.rasa_url,
-                rasa_token,
-                timeout=settings.rasa_timeout,
-                observer=metrics.rasa_request,
-            ),
+            rasa=rasa_for(settings, rasa_token, metrics),
             program_api=MeteredProgramAPI(
                 metrics,
                 settings.program_api_url,

@@ -99,11 +99,22 @@ class Settings(BaseSettings):
     @field_validator("rasa_url")
     @classmethod
     def _rasa_url_shape(cls, value: str) -> str:
-        """Refuse a Rasa address the bot could not connect to (e.g. one without ``http://``)."""
-        url = urlsplit(value.strip())
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise ValueError("it must look like http://host:5005 (http or https, then the host)")
-        return value.strip()
+        """Refuse a Rasa address the bot could not connect to (e.g. one without ``http://``);
+        several Rasa processes are separated by commas."""
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        for part in parts or [""]:
+            url = urlsplit(part)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValueError(
+                    "it must look like http://host:5005 (http or https, then the host; "
+                    "several Rasa processes separated by commas)"
+                )
+        return ",".join(parts)
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa process the bot routes applicants to (one unless RASA_URL lists several)."""
+        return self.rasa_url.split(",")
 
     @field_validator("log_level", mode="before")
     @classmethod

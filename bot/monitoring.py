@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from bot.db.database import Database
 from bot.metrics import BotMetrics
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, RasaRouter
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,9 @@ class Readiness:
             return False
 
 
-def rasa_check(rasa: Callable[[], RasaClient], timeout: float = CHECK_TIMEOUT) -> Check:
+def rasa_check(
+    rasa: Callable[[], RasaClient | RasaRouter], timeout: float = CHECK_TIMEOUT
+) -> Check:
     """Rasa (the client ``rasa()`` returns now) answers ``/status`` with a loaded model."""
 
     async def check() -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,6 +18,7 @@ import httpx
 from bot.http11 import CONNECTION_ERRORS, KeepAlivePool
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RasaUnavailable(Exception):
@@ -264,3 +267,106 @@ class RasaClient:
         await self._http.aclose()
         if self._messages is not None:
             await self._messages.aclose()
+
+
+def never_reached(error: RasaUnavailable) -> bool:
+    """Whether Rasa refused the connection, so it cannot have seen the message (safe to send it
+    to another Rasa process). A timeout or a broken answer may come after Rasa handled it."""
+    cause = error.__cause__
+    return isinstance(cause, ConnectionRefusedError | httpx.ConnectError)
+
+
+class RasaRouter:
+    """Several Rasa processes (``RASA_URL`` with comma-separated addresses), one client each.
+
+    Each sender always goes to the same process (a stable hash of the sender id), so one
+    applicant's turns stay in order on one conversation and its lock; the bot already handles a
+    chat's updates one at a time. A process that refuses connections is skipped for
+    ``down_seconds`` and its senders go to the next process meanwhile (with in-memory tracker
+    stores they start a fresh conversation there; production's shared PostgreSQL tracker store
+    keeps it). Erasure asks every process, so no copy is left behind.
+    """
+
+    def __init__(
+        self,
+        clients: list[RasaClient],
+        *,
+        down_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not clients:
+            raise ValueError("at least one Rasa client")
+        self.clients = clients
+        self._down_until = [0.0] * len(clients)
+        self._down_seconds = down_seconds
+        self._clock = clock
+
+    def home(self, sender: str) -> int:
+        """The index of ``sender``'s own process (CRC-32: stable across restarts and replicas)."""
+        return zlib.crc32(sender.encode()) % len(self.clients)
+
+    def _route(self, sender: str) -> list[int]:
+        """The processes to try for ``sender``: its own first, then the others in ring order;
+        those marked down go last (still tried when every one is marked)."""
+        count = len(self.clients)
+        first = self.home(sender)
+        order = [(first + step) % count for step in range(count)]
+        now = self._clock()
+        return sorted(order, key=lambda index: self._down_until[index] > now)
+
+    async def _routed(self, sender: str, call: Callable[[RasaClient], Awaitable[T]]) -> T:
+        """``call`` on the sender's process, on the next one when it refuses the connection."""
+        refused: RasaUnavailable | None = None
+        for index in self._route(sender):
+            try:
+                result = await call(self.clients[index])
+            except RasaUnavailable as exc:
+                if not never_reached(exc):
+                    raise
+                if self._down_until[index] <= self._clock():
+                    logger.warning("Rasa process %d refused the connection; trying another", index)
+                self._down_until[index] = self._clock() + self._down_seconds
+                refused = exc
+                continue
+            self._down_until[index] = 0.0
+            return result
+        assert refused is not None
+        raise refused
+
+    async def send_message(
+        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]:
+        """Send one user message to the sender's Rasa process; its answers."""
+        return await self._routed(sender, lambda rasa: rasa.send_message(sender, text, metadata))
+
+    async def erase_conversation(self, sender: str) -> int:
+        """Erase the conversation on every process (any may hold a copy after a failover)."""
+        counts = await asyncio.gather(*(c.erase_conversation(sender) for c in self.clients))
+        return sum(counts)
+
+    async def get_tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's tracker, from the sender's process."""
+        return await self._routed(sender, lambda rasa: rasa.get_tracker(sender))
+
+    async def pause_conversation(self, sender: str) -> None:
+        """Rasa's ``pause`` event, on the sender's process."""
+        await self._routed(sender, lambda rasa: rasa.pause_conversation(sender))
+
+    async def resume_conversation(self, sender: str) -> None:
+        """Rasa's ``resume`` event, on the sender's process."""
+        await self._routed(sender, lambda rasa: rasa.resume_conversation(sender))
+
+    async def is_ready(self, seconds: float | None = None) -> bool:
+        """Whether any process answers with a loaded model (the others are failed over)."""
+        answers = await asyncio.gather(*(c.is_ready(seconds) for c in self.clients))
+        return any(answers)
+
+    async def aclose(self) -> None:
+        """Close every client."""
+        for client in self.clients:
+            await client.aclose()
+
+
+def split_rasa_urls(value: str) -> list[str]:
+    """The addresses in ``RASA_URL`` (one, or several separated by commas)."""
+    return [part.strip() for part in value.split(",") if part.strip()]

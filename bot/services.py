@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.db.database import Database
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, RasaRouter
 from bot.rendering import PayloadStore
 from core.program_api import ProgramAPI
 
@@ -26,7 +26,7 @@ class Services:
 
     settings: Settings
     db: Database
-    rasa: RasaClient
+    rasa: RasaClient | RasaRouter  # a router when RASA_URL names several processes
     program_api: ProgramAPI
     payloads: PayloadStore
     # What each type of Rasa custom payload does (bot/handlers/custom.py, wired in bot.app).

@@ -150,20 +150,24 @@ def _bot_api_ready(client: httpx.Client, settings: Settings) -> bool:
 
 
 def _rasa_ready(client: httpx.Client, settings: Settings) -> bool:
-    """Rasa's ``/status`` names a loaded model: True; not up yet: False; token refused: error."""
+    """Every Rasa's ``/status`` names a loaded model: True; not up yet: False; token refused:
+    error."""
     headers = {}
     if settings.rasa_token is not None:
         headers["Authorization"] = f"Bearer {settings.rasa_token.get_secret_value()}"
-    try:
-        response = client.get(f"{settings.rasa_url.rstrip('/')}/status", headers=headers)
-    except httpx.HTTPError:
-        return False
-    if response.status_code in (401, 403):
-        raise SettingsError(f"RASA_TOKEN was refused by Rasa at {settings.rasa_url}.")
-    try:
-        return response.status_code == 200 and bool(response.json().get("model_file"))
-    except ValueError:
-        return False
+    for rasa_url in settings.rasa_urls:  # every process of RASA_URL
+        try:
+            response = client.get(f"{rasa_url.rstrip('/')}/status", headers=headers)
+        except httpx.HTTPError:
+            return False
+        if response.status_code in (401, 403):
+            raise SettingsError(f"RASA_TOKEN was refused by Rasa at {rasa_url}.")
+        try:
+            if response.status_code != 200 or not response.json().get("model_file"):
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def wait_for_dependencies(

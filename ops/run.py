@@ -78,6 +78,13 @@ def config_from_env() -> tuple[StackConfig, bool]:
     generated = not rasa_token
     var_dir = _path("VAR_DIR", REPO / "var")
     env = os.environ
+    rasa_port = parse_port("RASA_PORT", env.get("RASA_PORT"), 5005)
+    rasa_processes = _int("RASA_PROCESSES", 1)
+    if not 1 <= rasa_processes <= 16 or rasa_port + rasa_processes - 1 > 65535:
+        raise SettingsError(
+            f"RASA_PROCESSES must be from 1 to 16 (on ports from RASA_PORT up), "
+            f"not {rasa_processes}."
+        )
     config = StackConfig(
         run_dir=var_dir / "run",
         sandbox_dir=var_dir / "sandbox",
@@ -97,7 +104,9 @@ def config_from_env() -> tuple[StackConfig, bool]:
         program_api_port=parse_port(
             "SANDBOX_PROGRAM_API_PORT", env.get("SANDBOX_PROGRAM_API_PORT"), 8081
         ),
-        rasa_port=parse_port("RASA_PORT", env.get("RASA_PORT"), 5005),
+        rasa_port=rasa_port,
+        # RASA_PROCESSES: Rasa processes on consecutive ports; the bot routes each applicant
+        extra_rasa_ports=tuple(rasa_port + n for n in range(1, rasa_processes)),
         actions_port=parse_port("ACTION_SERVER_PORT", env.get("ACTION_SERVER_PORT"), 5055),
         metrics_host=env.get("METRICS_HOST", "").strip() or "127.0.0.1",
         metrics_port=metrics_port(env.get("METRICS_PORT")),
@@ -146,6 +155,10 @@ def check_stack(config: StackConfig, services: list[Service]) -> None:
         settings = load_settings()
     check_settings(settings)
     ports = [("RASA_PORT", config.rasa_port), ("ACTION_SERVER_PORT", config.actions_port)]
+    ports += [
+        (f"RASA_PORT + {n} (RASA_PROCESSES)", port)
+        for n, port in enumerate(config.extra_rasa_ports, start=1)
+    ]
     if config.program_api_url is None:
         ports.append(("SANDBOX_PROGRAM_API_PORT", config.program_api_port))
     if config.uses_emulator:

@@ -57,11 +57,17 @@ class StackConfig:
     # Extra environment for Rasa, e.g. {"SANIC_WORKERS": "2"} (needs redis_url and a shared
     # tracker_store_url).
     rasa_env: dict[str, str] = field(default_factory=dict)
+    # More Rasa processes beside the first (RASA_PROCESSES - 1): the bot routes each applicant to
+    # one of them (RASA_URL lists them all). Their ports; empty means one Rasa on rasa_port.
+    extra_rasa_ports: tuple[int, ...] = ()
 
     @classmethod
-    def on_free_ports(cls, root: Path, **overrides: object) -> StackConfig:
+    def on_free_ports(
+        cls, root: Path, *, rasa_processes: int = 1, **overrides: object
+    ) -> StackConfig:
         """A throwaway stack under ``root`` on free loopback ports (tests and benchmarks)."""
         return cls(
+            extra_rasa_ports=tuple(free_port() for _ in range(rasa_processes - 1)),
             run_dir=root / "run",
             log_dir=root / "log",
             data_dir=root / "data",
@@ -75,6 +81,16 @@ class StackConfig:
             action_server_token=secrets.token_hex(16),
             **overrides,  # type: ignore[arg-type]
         )
+
+    @property
+    def rasa_ports(self) -> tuple[int, ...]:
+        """The port of every Rasa process, the first one's first."""
+        return (self.rasa_port, *self.extra_rasa_ports)
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa process's address (the bot's RASA_URL joins them with commas)."""
+        return [f"http://{self.host}:{port}" for port in self.rasa_ports]
 
     @property
     def uses_emulator(self) -> bool:
@@ -254,35 +270,36 @@ def build_stack(config: StackConfig) -> list[Service]:
     rasa_env = {**engine_env, **rasa_secret_env(config), **config.rasa_env}
     if config.retention_days:
         rasa_env["RETENTION_DAYS"] = config.retention_days
-    services.append(
-        Service(
-            name="rasa",
-            argv=[
-                engine_python,
-                "-m",
-                "nlu.server",  # RASA_TOKEN comes from the environment, never argv (`ps`)
-                "--interface",
-                host,
-                "--port",
-                str(config.rasa_port),
-                "--model",
-                str(config.model),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(credentials),
-            ],
-            healthy=http_ok(
-                f"http://{host}:{config.rasa_port}/status",
-                _rasa_loaded,
-                headers={"Authorization": f"Bearer {config.rasa_token}"},
-            ),
-            log_path=config.log_dir / "rasa.log",
-            env=rasa_env,
-            startup_timeout=240,
-            url=f"http://{host}:{config.rasa_port}",
+    for number, port in enumerate(config.rasa_ports, start=1):
+        services.append(
+            Service(
+                name="rasa" if number == 1 else f"rasa-{number}",
+                argv=[
+                    engine_python,
+                    "-m",
+                    "nlu.server",  # RASA_TOKEN comes from the environment, never argv (`ps`)
+                    "--interface",
+                    host,
+                    "--port",
+                    str(port),
+                    "--model",
+                    str(config.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(credentials),
+                ],
+                healthy=http_ok(
+                    f"http://{host}:{port}/status",
+                    _rasa_loaded,
+                    headers={"Authorization": f"Bearer {config.rasa_token}"},
+                ),
+                log_path=config.log_dir / ("rasa.log" if number == 1 else f"rasa-{number}.log"),
+                env=rasa_env,
+                startup_timeout=240,
+                url=f"http://{host}:{port}",
+            )
         )
-    )
     ready_file = config.run_dir / "bot.ready"
     ready_file.unlink(missing_ok=True)
     telegram_token = config.telegram_bot_token or SANDBOX_BOT_TOKEN
@@ -310,7 +327,7 @@ def build_stack(config: StackConfig) -> list[Service]:
             env={
                 "TELEGRAM_BOT_TOKEN": telegram_token,
                 "TELEGRAM_BASE_URL": base_url,
-                "RASA_URL": f"http://{host}:{config.rasa_port}",
+                "RASA_URL": ",".join(config.rasa_urls),
                 "RASA_TOKEN": config.rasa_token,
                 "PROGRAM_API_URL": config.effective_program_api_url,
                 "PROGRAM_API_TOKEN": config.program_api_token,

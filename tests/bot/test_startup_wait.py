@@ -101,3 +101,28 @@ def test_no_wait_configured_means_no_waiting() -> None:
     with pytest.raises(SettingsError):
         run(clock, scripted(clock, bot_api_from=1e9, rasa_from=0), wait=0)
     assert clock.now == 0
+
+
+def test_with_several_rasa_processes_it_waits_for_every_model() -> None:
+    clock = Clock()
+    loaded_at = {"127.0.0.1:2": 10.0, "127.0.0.1:3": 60.0}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/getMe"):
+            return httpx.Response(200, json={"ok": True, "result": {"id": 1}})
+        if request.url.netloc.decode() == "127.0.0.1:3" and request.headers.get(
+            "Authorization"
+        ) != ("Bearer rasa-secret"):
+            return httpx.Response(401)
+        ready = clock.now >= loaded_at[request.url.netloc.decode()]
+        return httpx.Response(200, json={"model_file": "m.tar.gz" if ready else ""})
+
+    settings = load_settings(
+        telegram_bot_token=TOKEN,
+        telegram_base_url="http://127.0.0.1:1/bot",
+        rasa_url="http://127.0.0.1:2,http://127.0.0.1:3",
+        rasa_token="rasa-secret",
+    )
+    with httpx.Client(transport=httpx.MockTransport(handle)) as client:
+        assert wait_for_dependencies(settings, client, sleep=clock.sleep, clock=clock) is True
+    assert 60 <= clock.now <= 62  # the second process's model, not the first's

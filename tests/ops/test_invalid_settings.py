@@ -59,6 +59,8 @@ CASES = [
     ({"TELEGRAM_BOT_TOKEN": "not a token"}, "TELEGRAM_BOT_TOKEN is not valid: "),
     ({"DATABASE_URL": UNREACHABLE_DB}, "DATABASE_URL is unreachable ("),
     ({"RASA_PORT": "fifty"}, "RASA_PORT must be a port number, not 'fifty'."),
+    ({"RASA_PROCESSES": "two"}, "RASA_PROCESSES must be a whole number, not 'two'."),
+    ({"RASA_PROCESSES": "0"}, "RASA_PROCESSES must be from 1 to 16 (on ports from RASA_PORT"),
     ({"SANDBOX_CHAT_PORT": "80a"}, "SANDBOX_CHAT_PORT must be a port number, not '80a'."),
     ({"ACTION_SERVER_PORT": "70000"}, "ACTION_SERVER_PORT must be a port number from 1 to"),
     ({"METRICS_PORT": "nine"}, "METRICS_PORT must be a port number, not 'nine'."),
