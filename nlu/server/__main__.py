@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     from rasa.core.utils import AvailableEndpoints
 
     from nlu.server.gate import install_api_gate
+    from nlu.server.redis_lock import use_atomic_redis_lock
     from nlu.server.runner import install_sequential_runner
     from nlu.server.sql_store import install_sql_store_speed_up
 
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     rasa.telemetry.initialize_telemetry()  # honours RASA_TELEMETRY_ENABLED=false
 
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
+    if use_atomic_redis_lock(endpoints.lock_store):  # Rasa's `type: redis`, atomic and cheaper
+        logger.info("Redis lock store: one atomic lock per conversation")
     input_channels = create_http_input_channels(None, args.credentials)
     # The API is enabled without Rasa's auth_token: the gate checks a bearer header instead of
     # a query parameter and serves only an allow-list.

@@ -7,11 +7,12 @@ PostgreSQL a turn cost about twice the CPU of the in-memory store (``ops/bench_l
 --production-stores``), and every round trip to the database held up every other conversation.
 
 Here a turn's read and write run on a worker thread, the read fetches only the events' JSON, and
-the write is one multi-row INSERT. A tracker read here remembers how many of its events are
-stored, so its save appends the rest without counting: Rasa's lock store lets one turn of a
-conversation run at a time, so nothing else appends in between. A tracker the store has not read
-(made new, or built by the HTTP API) is saved after the count, as before. The statements and the
-table are Rasa's own; only how they are run changes.
+the write is one multi-row INSERT, both as plain SQL on the driver's connection (PostgreSQL and
+MySQL drivers; others go through SQLAlchemy). A tracker read here remembers how many of its
+events are stored, so its save appends the rest without counting: Rasa's lock store lets one
+turn of a conversation run at a time, so nothing else appends in between. A tracker the store
+has not read (made new, or built by the HTTP API) is saved after the count, as before. The table
+and what the statements select and write are Rasa's own; only how they are run changes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
@@ -43,46 +45,103 @@ def mark_stored(tracker: DialogueStateTracker, count: int) -> None:
     setattr(tracker, STORED, count)
 
 
+# The latest session's events, as Rasa's ``_event_query`` selects them (its session sub-query,
+# its order), written out once: building and caching the ORM query cost more CPU than running it.
+SELECT_LATEST_SESSION = (
+    "SELECT e.data FROM events e, (SELECT max(timestamp) AS session_start FROM events"
+    " WHERE sender_id = %s AND type_name = %s) s"
+    " WHERE e.sender_id = %s AND (e.timestamp >= s.session_start OR s.session_start IS NULL)"
+    " ORDER BY e.id"
+)
+COLUMNS = "(sender_id, type_name, timestamp, intent_name, action_name, data)"
+ROW_PLACEHOLDERS = "(%s, %s, %s, %s, %s, %s)"
+RAW_PARAMSTYLES = ("format", "pyformat")  # DB-APIs taking %s: psycopg2, pymysql, mysqlclient
+
+
+def uses_raw_sql(store: SQLTrackerStore) -> bool:
+    """Whether the store's driver takes the statements above (%s placeholders)."""
+    return getattr(store.engine.dialect, "paramstyle", None) in RAW_PARAMSTYLES
+
+
+def _fetch_rows(store: SQLTrackerStore, sender_id: str) -> list[str]:
+    """The JSON of the latest session's events."""
+    if not uses_raw_sql(store):
+        with store.session_scope() as session:
+            query = store._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            return [data for (data,) in query.with_entities(store.SQLEvent.data).all()]
+    connection = store.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(SELECT_LATEST_SESSION, (sender_id, SessionStarted.type_name, sender_id))
+        found = [data for (data,) in cursor.fetchall()]
+        cursor.close()
+        connection.rollback()  # end the read's transaction
+        return found
+    finally:
+        connection.close()  # back to the pool
+
+
 def _retrieve(store: SQLTrackerStore, sender_id: str) -> DialogueStateTracker | None:
-    with store.session_scope() as session:
-        query = store._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-        rows = query.with_entities(store.SQLEvent.data).all()
+    rows = _fetch_rows(store, sender_id)
     if not rows or store.domain is None:
         return None
     tracker = DialogueStateTracker.from_dict(
-        sender_id, [json.loads(data) for (data,) in rows], store.domain.slots
+        sender_id, [json.loads(data) for data in rows], store.domain.slots
     )
     mark_stored(tracker, len(rows))
     return tracker
 
 
-def _row(sender_id: str, event: Any) -> dict[str, Any]:
-    """The columns Rasa's own ``save`` writes for one event."""
+def _row(sender_id: str, event: Any) -> tuple[Any, ...]:
+    """The columns Rasa's own ``save`` writes for one event, in COLUMNS order."""
     data = event.as_dict()
-    return {
-        "sender_id": sender_id,
-        "type_name": event.type_name,
-        "timestamp": data.get("timestamp"),
-        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
-        "action_name": data.get("name"),
-        "data": json.dumps(data),
-    }
+    return (
+        sender_id,
+        event.type_name,
+        data.get("timestamp"),
+        data.get("parse_data", {}).get("intent", {}).get("name"),
+        data.get("name"),
+        json.dumps(data),
+    )
+
+
+def _insert(store: SQLTrackerStore, rows: list[tuple[Any, ...]]) -> None:
+    """The new events in one multi-row INSERT, committed."""
+    if not uses_raw_sql(store):
+        names = [c.strip() for c in COLUMNS.strip("()").split(",")]
+        with store.session_scope() as session:
+            session.execute(
+                store.SQLEvent.__table__.insert(), [dict(zip(names, r, strict=True)) for r in rows]
+            )
+            session.commit()
+        return
+    values = ", ".join([ROW_PLACEHOLDERS] * len(rows))
+    connection = store.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(
+            f"INSERT INTO events {COLUMNS} VALUES {values}",
+            [value for row in rows for value in row],
+        )
+        cursor.close()
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
 
 
 def _save(store: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     events = list(tracker.events)
-    with store.session_scope() as session:
-        start = stored_count(tracker)
-        if start is None or start > len(events):
+    start = stored_count(tracker)
+    if start is None or start > len(events):
+        with store.session_scope() as session:  # not read here: count what is stored (rare)
             new = list(store._additional_events(session, tracker))
-        else:
-            new = events[start:]
-        if new:
-            session.execute(
-                store.SQLEvent.__table__.insert(),
-                [_row(tracker.sender_id, event) for event in new],
-            )
-            session.commit()
+    else:
+        new = events[start:]
+    if new:
+        _insert(store, [_row(tracker.sender_id, event) for event in new])
     mark_stored(tracker, len(events))
 
 

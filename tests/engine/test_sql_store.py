@@ -12,7 +12,7 @@ from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
 from nlu.server.bounded import bound_store
-from nlu.server.sql_store import speed_up_sql_stores, stored_count
+from nlu.server.sql_store import speed_up_sql_stores, stored_count, uses_raw_sql
 from tests.engine.test_bounded import DOMAIN, long_session
 
 
@@ -30,6 +30,7 @@ def stores(postgres_db: str) -> Iterator[tuple[SQLTrackerStore, SQLTrackerStore]
         session.query(plain.SQLEvent).delete()
         session.commit()
     assert speed_up_sql_stores(AwaitableTrackerStore(fast)) == 1
+    assert uses_raw_sql(fast)  # psycopg2: the plain-SQL path is the one tested
     try:
         yield plain, fast
     finally:
