@@ -145,8 +145,30 @@ def bot_split_ms(before: tuple[float, ...], after: tuple[float, ...]) -> tuple[f
     return (after[0] - before[0]) / replies * 1000 - rasa_ms, rasa_ms
 
 
-def cpu_snapshot(services: list[Service]) -> dict[str, float]:
-    return {s.name: cpu_seconds(s.pid) for s in services}
+# Shared servers whose CPU is part of a turn on production's stores (all their processes).
+SERVERS = {"postgresql": ("postgres",), "redis": ("redis-server",)}
+
+
+def server_cpu_seconds(commands: tuple[str, ...]) -> float:
+    """User + system CPU so far of every process whose command name is one of ``commands``
+    (PostgreSQL's backends come and go: an exited one's time is in its parent's cutime)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.split("(", 1)[-1] in commands:
+            fields = rest.split()
+            total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def cpu_snapshot(services: list[Service], servers: bool = False) -> dict[str, float]:
+    snapshot = {s.name: cpu_seconds(s.pid) for s in services}
+    if servers:
+        snapshot |= {name: server_cpu_seconds(c) for name, c in SERVERS.items()}
+    return snapshot
 
 
 def schedule(rate: float, seconds: float) -> list[float]:
@@ -278,6 +300,8 @@ async def run(config: StackConfig, services: list[Service], args: argparse.Names
     """Warm up, ramp Rasa alone, ramp through Telegram, print the tables."""
     rates = [float(r) for r in args.rates.split(",")]
     names = [s.name for s in services]
+    if config.tracker_store_url:  # the machine's PostgreSQL and Redis serve this stack alone
+        names += list(SERVERS)
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
     sim_url = f"http://{config.host}:{config.chat_port}"
     metrics_url = f"http://{config.metrics_host}:{config.metrics_port}"
@@ -316,9 +340,9 @@ async def _measure(
             """Rising rates until one is not held; CPU per message of every process."""
             steps: list[Step] = []
             for n, rate in enumerate(rates):
-                before = cpu_snapshot(services)
+                before = cpu_snapshot(services, bool(config.tracker_store_url))
                 sent, latencies = await step(n, rate)
-                after = cpu_snapshot(services)
+                after = cpu_snapshot(services, bool(config.tracker_store_url))
                 cpu = {k: (after[k] - before[k]) * 1000 / max(sent, 1) for k in names}
                 steps.append(Step(rate, sent, len(latencies), latencies, cpu))
                 print(f"  {label} {rate:g}/s: p95 {steps[-1].pct(0.95):.0f} ms", flush=True)
