@@ -16,29 +16,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from rasa.core.lock_store import LockStore, RedisLockStore  # noqa: E402
-from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore  # noqa: E402
-from rasa.shared.core.domain import Domain  # noqa: E402
-from rasa.shared.core.events import (  # noqa: E402
+from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
     SessionStarted,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
-from rasa.utils.endpoints import EndpointConfig  # noqa: E402
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
-from nlu.server.redis_lock import use_atomic_redis_lock  # noqa: E402
-from nlu.server.sql_store import speed_up_sql_stores  # noqa: E402
-from ops.postgres import POSTGRES_ADMIN, temporary_postgres_database  # noqa: E402
+from nlu.server.redis_lock import use_atomic_redis_lock
+from nlu.server.sql_store import speed_up_sql_stores
+from ops.postgres import POSTGRES_ADMIN, temporary_postgres_database
 
+REPO = Path(__file__).resolve().parent.parent
 DOMAIN = Domain.load(str(REPO / "domain.yml"))
 CONVERSATIONS = 50
 
