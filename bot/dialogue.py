@@ -104,6 +104,17 @@ def _without_repeats(text: str) -> str:
     return " ".join(kept) if kept else text
 
 
+async def record_activity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Note that the user was seen; the conversation goes on even when the database hiccups."""
+    user = update.effective_user
+    if user is None:
+        return
+    try:
+        await get_services(context).db.touch_user(user.id, user.language_code)
+    except Exception:
+        logger.exception("could not record user activity (update %s)", update.update_id)
+
+
 async def converse(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -111,7 +122,7 @@ async def converse(
     *,
     applicant_ref: str | None = None,
 ) -> None:
-    """Send ``text`` to Rasa as this user and deliver every answer."""
+    """Send ``text`` to Rasa as this user and deliver every answer (the user is noted as seen)."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -121,6 +132,12 @@ async def converse(
     }
     if applicant_ref is not None:
         metadata["applicant_ref"] = applicant_ref
+    # The user row is written (first contact, then every few minutes) while Rasa works, not
+    # before: nothing on the way to Rasa reads it, and the answer's effects (a subscription, a
+    # ticket) run after the write, so they never race it for the row.
+    recording = None
+    if not services.db.seen_recently(user.id, user.language_code):
+        recording = asyncio.create_task(record_activity(update, context))
     async with typing(context, chat.id):
         try:
             answers = await services.rasa.send_message(sender_id(context, user.id), text, metadata)
@@ -128,6 +145,9 @@ async def converse(
             logger.warning("Rasa unavailable for update %s: %s", update.update_id, exc)
             await context.bot.send_message(chat.id, texts.RASA_DOWN)
             return
+        finally:
+            if recording is not None:
+                await recording
     if not answers:
         # Rasa answers nothing when a custom action failed (e.g. the action server is down).
         await context.bot.send_message(chat.id, texts.NO_ANSWER)

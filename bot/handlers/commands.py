@@ -10,8 +10,8 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.dialogue import record_activity
 from bot.handlers import forget, subscription, verification
-from bot.handlers.conversation import record_activity
 from bot.rendering import escape
 from bot.services import get_services
 

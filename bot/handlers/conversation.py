@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.dialogue import converse, text_for_nlu
+from bot.dialogue import converse, record_activity, text_for_nlu
 from bot.handlers import broadcast, handoff, staff, subscription
 from bot.privacy import redact
 from bot.rendering import BOT_ACTION
@@ -27,23 +27,11 @@ BOT_ACTIONS = {
 }
 
 
-async def record_activity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Note that the user was seen; the conversation goes on even when the database hiccups."""
-    user = update.effective_user
-    if user is None:
-        return
-    try:
-        await get_services(context).db.touch_user(user.id, user.language_code)
-    except Exception:
-        logger.exception("could not record user activity (update %s)", update.update_id)
-
-
 async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forward an applicant's text message to Rasa (identifiers masked) and send the answers."""
     message = update.effective_message
     if message is None or message.text is None:
         return
-    await record_activity(update, context)
     text, had_identifiers = redact(message.text)
     if had_identifiers:
         # The identifier should not linger in the chat history either.
@@ -52,9 +40,10 @@ async def relay_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await context.bot.send_message(message.chat_id, texts.ID_REDACTED)
     text = text_for_nlu(text)
     if not text:
+        await record_activity(update, context)
         await context.bot.send_message(message.chat_id, texts.EMPTY_MESSAGE)
         return
-    await converse(update, context, text)
+    await converse(update, context, text)  # which also records the activity
 
 
 async def relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,14 +63,15 @@ async def relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer(texts.EXPIRED_BUTTON)
         return
     await query.answer()
-    await record_activity(update, context)
     kind, payload = decoded
     if kind == BOT_ACTION:
+        await record_activity(update, context)
         await subscription.on_button(update, context, payload)
         return
     if await handoff.busy_with_ticket(update, context):
+        await record_activity(update, context)
         return  # during a ticket nothing goes to Rasa
-    await converse(update, context, payload)
+    await converse(update, context, payload)  # which also records the activity
 
 
 async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

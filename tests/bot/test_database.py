@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import OperationalError
 
 from bot.db.database import Database, upgrade
 from bot.db.models import utcnow
@@ -150,3 +154,62 @@ async def test_any_pending_ticket_is_open_or_awaiting_its_comment(db: Database) 
     await tickets.update(ticket.id, comment_until=now + timedelta(minutes=5))
     assert await tickets.any_pending_of(501, now)
     assert not await tickets.any_pending_of(501, now + timedelta(minutes=6))
+
+
+async def test_the_ticket_check_reads_sqlite_on_the_loop_and_sees_every_commit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hot-path read skips the worker thread on SQLite only, and is never stale."""
+    hops: list[object] = []
+    real_to_thread = asyncio.to_thread
+
+    async def counting_to_thread(work, /, *args):  # type: ignore[no-untyped-def]
+        hops.append(work)
+        return await real_to_thread(work, *args)
+
+    tickets = TicketStore(db)
+    now = utcnow()
+    monkeypatch.setattr("bot.db.database.asyncio.to_thread", counting_to_thread)
+    assert not await tickets.any_pending_of(503, now)
+    reads = len(hops)
+    ticket = await tickets.create(  # written on a worker thread, on another connection
+        applicant_id=503,
+        applicant_name="Budi",
+        topic="lainnya",
+        verified=False,
+        staff_chat_id=-100,
+        card_text="kartu",
+    )
+    assert ticket is not None
+    assert await tickets.any_pending_of(503, now)  # seen at once
+    await tickets.close(ticket.id, by="staff")
+    assert not await tickets.any_pending_of(503, now)
+    assert reads == (0 if db.engine.dialect.name == "sqlite" else 1)
+    assert len(hops) == 2 + 3 * reads  # create and close, then the reads
+
+
+async def test_a_busy_sqlite_file_is_read_on_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the loop's read finds the file locked (a recovery), it waits on a thread instead."""
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    upgrade(url)
+    db = Database(url)
+    tickets = TicketStore(db)
+    hops: list[object] = []
+    real_to_thread = asyncio.to_thread
+
+    async def counting_to_thread(work, /, *args):  # type: ignore[no-untyped-def]
+        hops.append(work)
+        return await real_to_thread(work, *args)
+
+    def locked(work):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
+
+    try:
+        monkeypatch.setattr(db, "_read_on_loop", locked)
+        monkeypatch.setattr("bot.db.database.asyncio.to_thread", counting_to_thread)
+        assert not await tickets.any_pending_of(22, utcnow())
+        assert len(hops) == 1
+    finally:
+        db.dispose()

@@ -306,6 +306,32 @@ def test_typing_is_shown_only_when_an_answer_is_slow(
     assert any(action.get("action") == "typing" for action in slow.chat_actions())
 
 
+def test_a_first_contact_is_written_while_rasa_thinks(
+    bot: RunningBot, rasa: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user row is written during the Rasa call, not before it, and before the answer."""
+    newcomer = Applicant(bot.sim, first_name="Baru")
+    steps: list[str] = []
+    real_touch = bot.db.touch_user
+
+    async def slow_touch(telegram_id: int, language_code: str | None) -> None:
+        steps.append("write begins")
+        await asyncio.sleep(0.3)
+        await real_touch(telegram_id, language_code)
+        steps.append("written")
+
+    def reply(text: str) -> list[dict[str, Any]]:
+        steps.append("rasa answers")
+        return [{"text": "siap"}]
+
+    monkeypatch.setattr(bot.db, "touch_user", slow_touch)
+    rasa.reply = reply
+    rasa.delay = 0.05  # a Rasa call takes a while, as over a socket
+    assert all_text(newcomer.say("halo")) == "siap"
+    assert steps == ["write begins", "rasa answers", "written"]
+    assert bot.call(bot.db.get_user(newcomer.user_id)) is not None
+
+
 def test_replies_are_limited_per_chat_not_overall() -> None:
     from bot.reply_limits import ReplyRateLimiter
 
