@@ -20,12 +20,12 @@ model: setup ## train the Rasa model when its inputs changed
 
 eval: model ## NLU: cross-validation on the training data, then the held-out sets (reports/)
 	@$(ENGINE)/python ops/nlu_cv.py --train nlu --out reports/nlu-cv
-	@for set in blind11 blind10 blind9 independent heldout; do \
+	@for set in blind12 blind11 blind10 blind9 independent heldout; do \
 	  printf '\n━━ held-out set tests/nlu/%s.yml (never trained or tuned on)\n' $$set; \
 	  $(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
 	    --test tests/nlu/$$set.yml --out reports/nlu-$$set || exit 1; \
 	done
-	@for set in blind11 blind10 blind9; do \
+	@for set in blind12 blind11 blind10 blind9; do \
 	  printf '\n━━ tests/nlu/%s.yml, only the messages that are not in the training data\n' $$set; \
 	  $(ENGINE)/python ops/nlu_eval.py --model models/prakerja.tar.gz --train nlu \
 	    --test tests/nlu/$$set.yml --out reports/nlu-$$set-novel --novel-only || exit 1; \
