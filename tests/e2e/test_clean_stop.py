@@ -90,25 +90,37 @@ def answered(sim: httpx.Client, applicants: list[Applicant]) -> int:
 
 
 def stop_with_updates_in_flight(
-    sim: httpx.Client, bot: Service, signum: int, mode: str
+    sim: httpx.Client, bot: Service, signum: int, mode: str, reply_delay: float = 0.0
 ) -> dict[str, object]:
-    """Send 50 messages, stop the bot once it has taken them all, restart it, count answers."""
+    """Send 50 messages, stop the bot once it has taken them all, restart it, count answers.
+
+    With ``reply_delay`` Telegram takes that long to accept each reply, so every update is still
+    in flight when the signal comes, however fast the bot answers.
+    """
     applicants = [Applicant(sim, first_name=f"Uji{i}") for i in range(IN_FLIGHT)]
     control = Applicant(sim)
     per_answer = len(control.say("halo"))  # how many messages one answer to "halo" is
-    for applicant in applicants:
-        applicant.send("halo")
-    deadline = time.monotonic() + 30
-    while sim.get("/sim/stats").json()["pending_updates"] > 0:  # fetched / delivered: in the bot
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    bot.signal(signum)
-    stopped_at = time.monotonic()
-    at_stop = answered(sim, applicants)
-    assert bot.process is not None
-    bot.process.wait(20)
-    exit_seconds = time.monotonic() - stopped_at
-    answered_by_exit = answered(sim, applicants)
+    if reply_delay:
+        fault = {"method": "sendMessage", "delay": reply_delay, "times": -1}
+        sim.post("/sim/faults", json=fault).raise_for_status()
+    try:
+        for applicant in applicants:
+            applicant.send("halo")
+        deadline = time.monotonic() + 30
+        while sim.get("/sim/stats").json()["pending_updates"] > 0:  # fetched / delivered
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        bot.signal(signum)
+        stopped_at = time.monotonic()
+        at_stop = answered(sim, applicants)
+        assert bot.process is not None
+        bot.process.wait(20)
+        exit_seconds = time.monotonic() - stopped_at
+        time.sleep(reply_delay * 2)  # replies sent before the exit land at Telegram meanwhile
+        answered_by_exit = answered(sim, applicants)
+    finally:
+        if reply_delay:
+            sim.delete("/sim/faults").raise_for_status()
     bot.start()
     bot.wait_healthy()
     time.sleep(8)  # anything redelivered after the restart has been answered by now
@@ -129,7 +141,7 @@ def stop_with_updates_in_flight(
 
 def test_sigterm_in_polling_mode_answers_every_accepted_update_once(own_stack: Stack) -> None:
     result = stop_with_updates_in_flight(
-        own_stack.sim, own_stack.services["bot"], signal.SIGTERM, "polling"
+        own_stack.sim, own_stack.services["bot"], signal.SIGTERM, "polling", reply_delay=0.3
     )
     assert result["answered_by_exit"] == IN_FLIGHT  # all answered before the bot exited
     assert result["lost"] == 0
@@ -138,7 +150,7 @@ def test_sigterm_in_polling_mode_answers_every_accepted_update_once(own_stack: S
 
 def test_kill_9_in_polling_mode_loses_what_was_fetched_and_unanswered(own_stack: Stack) -> None:
     result = stop_with_updates_in_flight(
-        own_stack.sim, own_stack.services["bot"], signal.SIGKILL, "polling"
+        own_stack.sim, own_stack.services["bot"], signal.SIGKILL, "polling", reply_delay=0.3
     )
     # The offset was confirmed with the next getUpdates: Telegram does not deliver them again.
     assert result["lost"] == IN_FLIGHT - result["answered_by_exit"]  # type: ignore[operator]
@@ -148,7 +160,7 @@ def test_sigterm_in_webhook_mode_answers_every_accepted_update_once(
     webhook: tuple[httpx.Client, Service],
 ) -> None:
     sim, bot = webhook
-    result = stop_with_updates_in_flight(sim, bot, signal.SIGTERM, "webhook")
+    result = stop_with_updates_in_flight(sim, bot, signal.SIGTERM, "webhook", reply_delay=0.3)
     assert result["lost"] == 0
     assert result["answered_in_the_end"] == IN_FLIGHT
 
@@ -157,6 +169,6 @@ def test_kill_9_in_webhook_mode_loses_what_was_accepted_and_unanswered(
     webhook: tuple[httpx.Client, Service],
 ) -> None:
     sim, bot = webhook
-    result = stop_with_updates_in_flight(sim, bot, signal.SIGKILL, "webhook")
+    result = stop_with_updates_in_flight(sim, bot, signal.SIGKILL, "webhook", reply_delay=0.3)
     # Each update got its 200 when it was queued: Telegram does not deliver it again.
     assert result["lost"] == IN_FLIGHT - result["answered_by_exit"]  # type: ignore[operator]
