@@ -4,11 +4,17 @@ Starts the whole stack on free ports (program API sandbox, Bot API emulator, act
 bot: every process on this machine), then for each rate sends FAQ messages from 600 applicants on a
 fixed schedule, whatever the answers do (open loop: a slow system is not given time to catch up):
 
-- **Rasa alone**: ``POST`` to Rasa's channel (``/webhooks/asisten/webhook``), latency = the HTTP
-  round trip;
+- **Rasa alone**: ``POST`` to Rasa's channel (``/webhooks/asisten/webhook``) with the metadata
+  the bot sends, latency = the HTTP round trip;
 - **through Telegram**: the emulator receives the applicant's message (``/sim/updates/message``),
   the bot fetches it, asks Rasa, replies; latency = the emulator's time of the reply minus the
-  time it stored the applicant's message (what a person waits for).
+  time it stored the applicant's message (what a person waits for), and the *bot layer*: from the
+  emulator handing the update to the bot until the bot's sendMessage request reached it.
+
+The first rate's applicants have written once before on both paths (the bot knows them, Rasa has
+their conversation); later rates' are new. Then a *paired* step (``--paired-seconds``) runs both
+paths at once at 10 msg/s in all, every other message on each, so the low-load comparison is
+taken in the same seconds (this machine's speed drifts by up to 2× within minutes).
 
 A rate is *held* when ≥99% of the messages are answered (within 10 s) with p95 ≤ 250 ms. Each
 path stops after its first rate that is not held. Prints both tables, the CPU each process used
@@ -176,6 +182,11 @@ def schedule(rate: float, seconds: float) -> list[float]:
     return [i / rate for i in range(int(rate * seconds))]
 
 
+# What the bot sends with an emulator applicant's message (``bot.dialogue.converse``): Rasa keeps
+# it in the tracker, so "Rasa alone" carries it too.
+METADATA = {"telegram": {"language_code": "id", "chat_type": "private"}}
+
+
 class RasaChannel:
     """Rasa's channel as the bot calls it: one kept-alive ``bot.http11`` pool per Rasa process
     (the bot's own message client), each sender to its process by the bot's routing hash. With
@@ -196,7 +207,7 @@ class RasaChannel:
     async def send(self, sender: str, text: str) -> bool:
         """One message; whether Rasa answered it with at least one bot message."""
         pool = self._pools[zlib.crc32(sender.encode()) % len(self._pools)]
-        body = json.dumps({"sender": sender, "message": text}).encode()
+        body = json.dumps({"sender": sender, "message": text, "metadata": METADATA}).encode()
         try:
             status, answer = await pool.post(
                 "/webhooks/asisten/webhook",
@@ -232,12 +243,24 @@ async def rasa_step(
 
 
 async def telegram_step(
-    sim: httpx.AsyncClient, rate: float, seconds: float, user_base: int
+    sim: httpx.AsyncClient,
+    rate: float,
+    seconds: float,
+    user_base: int,
+    bot_layer: list[float] | None = None,
 ) -> tuple[int, list[float]]:
-    """Through Telegram: inject updates into the emulator, then read when each answer arrived."""
+    """Through Telegram: inject updates into the emulator, then read when each answer arrived.
+
+    ``bot_layer`` (if given) also gets, per answer, the time from the emulator handing the update
+    to the bot (its getUpdates answer, or webhook POST) until the bot's sendMessage request reached
+    the emulator: the bot's part of the path, without the emulator's (Telegram's) queueing,
+    long-poll wake-up and handling of the reply."""
+    calls_before = (
+        await sim.get("/sim/calls", params={"method": "sendMessage", "since": 1 << 60})
+    ).json()["total"]
     offsets = schedule(rate, seconds)
     began = time.perf_counter()
-    sent: dict[int, list[float]] = {}  # user id -> stored_at of each of their messages
+    sent: dict[int, list[tuple[float, int]]] = {}  # user id -> (stored_at, update_id) of each
 
     async def one(index: int, at: float) -> None:
         await asyncio.sleep(max(0.0, began + at - time.perf_counter()))
@@ -247,24 +270,91 @@ async def telegram_step(
             "/sim/updates/message", json={"user_id": user, "first_name": "Beban", "text": text}
         )
         response.raise_for_status()
-        sent.setdefault(user, []).append(float(response.json().get("stored_at") or time.time()))
+        queued = response.json()
+        stamp = float(queued.get("stored_at") or time.time())
+        sent.setdefault(user, []).append((stamp, int(queued["update_id"])))
 
     await asyncio.gather(*(one(i, at) for i, at in enumerate(offsets)))
     await asyncio.sleep(DRAIN_SECONDS)
+    first_update = min((u for stamps in sent.values() for _, u in stamps), default=1)
+    handed = (await sim.get("/sim/handed-over", params={"since": first_update - 1})).json()[
+        "handed_over"
+    ]
+    # when each reply's sendMessage request reached the emulator, per chat in order
+    requested: dict[int, list[float]] = {}
+    for call in (
+        await sim.get("/sim/calls", params={"method": "sendMessage", "since": calls_before})
+    ).json()["calls"]:
+        if call.get("ok"):
+            requested.setdefault(int(call["params"]["chat_id"]), []).append(float(call["ts"]))
     latencies: list[float] = []
     answered = 0
     for user, stamps in sent.items():
         messages = (await sim.get(f"/sim/chats/{user}/messages")).json()["messages"]
         # this step's answers: the chat also holds earlier steps' (all answered during their drain)
         replies = [
-            m["stored_at"] for m in messages if m["from_bot"] and m["stored_at"] >= stamps[0]
+            m["stored_at"] for m in messages if m["from_bot"] and m["stored_at"] >= stamps[0][0]
         ]
         # each FAQ answer is one message and a chat's answers come in order
-        for asked, replied in zip(sorted(stamps), replies, strict=False):
+        requests = requested.get(user, [])
+        for n, ((asked, update_id), replied) in enumerate(
+            zip(sorted(stamps), replies, strict=False)
+        ):
             if replied - asked <= DRAIN_SECONDS:
                 answered += 1
                 latencies.append((replied - asked) * 1000)
+                if bot_layer is not None and str(update_id) in handed and n < len(requests):
+                    bot_layer.append((requests[n] - handed[str(update_id)]) * 1000)
     return len(offsets), latencies
+
+
+PAIRED_STEP = 99  # Rasa-alone senders load-99-…
+PAIRED_USERS = 895_000_000  # Telegram applicants of the paired step
+
+
+async def paired_low_load(
+    rasa: RasaChannel,
+    sim: httpx.AsyncClient,
+    metrics: httpx.AsyncClient,
+    rate: float,
+    seconds: float,
+) -> None:
+    """Both paths at once, every other message on each: the comparison at low load without the
+    machine's drift between the two ramps (its speed changed by up to 2× within minutes)."""
+    # each applicant of both halves has written once before, as in the ramps' first rate
+    await rasa_step(rasa, 30, APPLICANTS / 30, PAIRED_STEP)
+    await telegram_step(sim, 30, APPLICANTS / 30, PAIRED_USERS)
+    await asyncio.sleep(2)
+    half = rate / 2
+    layer: list[float] = []
+
+    async def through_telegram() -> tuple[int, list[float]]:
+        await asyncio.sleep(1 / rate)  # halfway between two Rasa-alone messages
+        return await telegram_step(sim, half, seconds, PAIRED_USERS, layer)
+
+    before = await bot_timings(metrics)
+    (_, alone), (_, through) = await asyncio.gather(
+        rasa_step(rasa, half, seconds, PAIRED_STEP), through_telegram()
+    )
+    own, call = bot_split_ms(before, await bot_timings(metrics))
+    base = Step(rate, 0, 0, alone, {}).pct(0.5)
+    print(f"\nPaired at {rate:g} msg/s in all (every other message on each path, same seconds):")
+    print("| path | answered | p50 ms | p95 ms | p50 over Rasa alone |\n|---|---|---|---|---|")
+    for label, latencies in (
+        ("Rasa's channel directly", alone),
+        ("through Telegram (emulator's clock, update queued → reply stored)", through),
+        ("bot layer (update handed to the bot → its sendMessage reached the emulator)", layer),
+    ):
+        step = Step(rate, 0, 0, latencies, {})
+        over = step.pct(0.5) - base
+        print(
+            f"| {label} | {len(latencies)} | {step.pct(0.5):.1f} | {step.pct(0.95):.1f}"
+            f" | {over:+.1f} ms ({over / max(base, 1e-9):+.0%}) |"
+        )
+    print(
+        f"The bot's own time {own:.1f} ms per update on a {call:.1f} ms Rasa call (histograms,"
+        f" means; sendMessage round trip included): {own / call if call else float('nan'):+.0%}"
+    )
 
 
 async def session_growth(rasa: RasaChannel, turns: int) -> tuple[float, float]:
@@ -333,8 +423,10 @@ async def _measure(
             for process in range(len(config.rasa_urls)):  # every process (senders spread)
                 await rasa.send(f"load-warmup-{process}", text)
         await telegram_step(sim, 5, 4, 880_000_000)
-        # every applicant has written once before the measured rates (first contact is a write)
+        # every applicant of the first rate has written once before it, on both paths (a first
+        # contact is a write in the bot and a new conversation in Rasa; later rates' are new)
         await telegram_step(sim, 30, APPLICANTS / 30, 890_000_000)
+        await rasa_step(rasa, 30, APPLICANTS / 30, 0)
 
         async def ramp(label: str, step: Any) -> list[Step]:
             """Rising rates until one is not held; CPU per message of every process."""
@@ -361,12 +453,15 @@ async def _measure(
 
         calls_before = len((await sim.get("/sim/calls")).json()["calls"])
         bot_split: dict[float, tuple[float, float]] = {}
+        bot_layer: dict[float, list[float]] = {}
 
         async def split_step(n: int, rate: float) -> tuple[int, list[float]]:
             """A Telegram step, noting the bot's own time per update from its histograms."""
             before = await bot_timings(metrics)
             # each rate has its own 600 applicants (the first rate's wrote once in the warm-up)
-            result = await telegram_step(sim, rate, args.seconds, 890_000_000 + n * 10_000)
+            result = await telegram_step(
+                sim, rate, args.seconds, 890_000_000 + n * 10_000, bot_layer.setdefault(rate, [])
+            )
             bot_split[rate] = bot_split_ms(before, await bot_timings(metrics))
             return result
 
@@ -402,12 +497,24 @@ async def _measure(
                 f" (timed at this client, on the bot's own HTTP client): {added:+.1f} ms"
                 f" ({added / max(low_rasa.pct(0.5), 1e-9):+.0%})"
             )
+            held = Step(low_tg.rate, 0, 0, bot_layer.get(low_tg.rate, []), {})
+            added = held.pct(0.5) - low_rasa.pct(0.5)
+            print(
+                f"At {low_tg.rate:g} msg/s the bot layer's p50 (the emulator handing the update to"
+                f" the bot until the bot's sendMessage reached it) is {held.pct(0.5):.1f} ms"
+                f" against Rasa's own"
+                f" {low_rasa.pct(0.5):.1f} ms: {added:+.1f} ms"
+                f" ({added / max(low_rasa.pct(0.5), 1e-9):+.0%})"
+            )
             own, call = bot_split.get(low_tg.rate, (float("nan"), float("nan")))
             print(
                 f"At {low_tg.rate:g} msg/s the bot's own time is {own:.1f} ms per update on a"
                 f" {call:.1f} ms Rasa call, both from the bot's histograms"
                 f" ({own / call if call else float('nan'):+.0%})"
             )
+
+        if args.paired_seconds and not args.skip_rasa:
+            await paired_low_load(rasa, sim, metrics, args.paired_rate, args.paired_seconds)
 
         if args.session_turns:
             early, late = await session_growth(rasa, args.session_turns)
@@ -424,6 +531,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate")
     parser.add_argument("--session-turns", type=int, default=400)
     parser.add_argument("--skip-rasa", action="store_true")
+    parser.add_argument(
+        "--paired-seconds",
+        type=float,
+        default=30.0,
+        help="duration of the paired low-load step (both paths at once; 0 = none)",
+    )
+    parser.add_argument(
+        "--paired-rate", type=float, default=10.0, help="msg/s of the paired step, both halves"
+    )
     parser.add_argument(
         "--model", type=Path, default=None, help="model archive (default: models/)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -74,19 +75,31 @@ class Database:
 
         return await asyncio.to_thread(_in_transaction)
 
-    async def read(self, work: Callable[[Connection], T]) -> T:
+    @property
+    def reads_sqlite_on_loop(self) -> bool:
+        """Whether :meth:`read` runs on the event loop (a SQLite file), where it uses
+        ``on_sqlite``."""
+        return self._reads_on_loop
+
+    async def read(
+        self,
+        work: Callable[[Connection], T],
+        on_sqlite: Callable[[sqlite3.Connection], T] | None = None,
+    ) -> T:
         """Run a short read-only Core query (no ORM session: the hot path's ticket check).
 
         A SQLite file is read on the event loop: in WAL mode a reader never waits for a writer,
         and the hop to a worker thread and back took longer than the indexed read itself (0.7 of
-        the bot's 2 ms per message at low load). Should the file still be locked (a migration,
-        a recovery), the read moves to a worker thread. Other databases answer over the network,
+        the bot's 2 ms per message at low load). There ``on_sqlite``, the same query in plain
+        SQL, runs on the driver's connection if given: SQLAlchemy's execution and result objects
+        cost ten times the indexed read. Should the file still be locked (a migration, a
+        recovery), ``work`` runs on a worker thread. Other databases answer over the network,
         which must not hold the loop, so they are always read on a worker thread.
         """
         if self._reads_on_loop:
             try:
-                return self._read_on_loop(work)
-            except OperationalError:
+                return self._read_on_loop(work, on_sqlite)
+            except (OperationalError, sqlite3.OperationalError):
                 logger.info("SQLite busy for a read on the event loop; reading on a thread")
 
         def _on_connection() -> T:
@@ -95,13 +108,23 @@ class Database:
 
         return await asyncio.to_thread(_on_connection)
 
-    def _read_on_loop(self, work: Callable[[Connection], T]) -> T:
+    def _read_on_loop(
+        self,
+        work: Callable[[Connection], T],
+        on_sqlite: Callable[[sqlite3.Connection], T] | None = None,
+    ) -> T:
         connection = self._loop_connection
         if connection is None:
             connection = self.engine.connect()
             # fail fast instead of the engine's 15 s wait: the whole bot waits meanwhile
             connection.exec_driver_sql(f"PRAGMA busy_timeout={LOOP_READ_BUSY_MS}")
+            connection.commit()
             self._loop_connection = connection
+        if on_sqlite is not None:
+            # pysqlite opens no transaction for a SELECT: each read sees every earlier commit
+            driver = connection.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            return on_sqlite(driver)
         try:
             return work(connection)
         finally:

@@ -311,7 +311,9 @@ async def get_updates(state: EmulatorState, params: dict[str, Any]) -> Any:
         raise ApiError(409, CONFLICT_POLL)
     if state.webhook is not None:
         raise ApiError(409, CONFLICT_WEBHOOK)
-    return copy.deepcopy(_deliverable(state)[:limit])
+    batch = copy.deepcopy(_deliverable(state)[:limit])
+    state.note_handed_over(batch)
+    return batch
 
 
 async def set_webhook(state: EmulatorState, params: dict[str, Any]) -> Any:

@@ -123,6 +123,7 @@ async def deliver_webhooks(state: EmulatorState, client: httpx.AsyncClient) -> N
         headers = {}
         if hook.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        state.note_handed_over([update])
         try:
             response = await client.post(hook.url, json=update, headers=headers, timeout=10)
             failure = (

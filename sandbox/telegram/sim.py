@@ -187,7 +187,16 @@ async def calls(request: Request) -> JSONResponse:
     items = [
         c for c in state.outbox[since:] if not method or c["method"].lower() == method.lower()
     ]
-    return JSONResponse({"calls": items})
+    return JSONResponse({"calls": items, "total": len(state.outbox)})
+
+
+async def handed_over(request: Request) -> JSONResponse:
+    """When each update (``update_id`` above ``since``) first went to the bot, epoch seconds."""
+    state = _state(request)
+    since = int(_num(request, "since", 0))
+    return JSONResponse(
+        {"handed_over": {str(k): round(v, 4) for k, v in state.handed_over.items() if k > since}}
+    )
 
 
 async def faults(request: Request) -> JSONResponse:
@@ -277,6 +286,7 @@ ROUTES = [
     Route("/sim/chats/{chat_id}/actions", chat_actions),
     Route("/sim/callbacks/{query_id}", callback_status),
     Route("/sim/calls", calls),
+    Route("/sim/handed-over", handed_over),
     Route("/sim/faults", faults, methods=["GET", "POST", "DELETE"]),
     Route("/sim/commands", commands),
     Route("/sim/descriptions", descriptions),

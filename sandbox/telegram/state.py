@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 BOT_FIRST_NAME = "Asisten Prakerja"
 BOT_USERNAME = "AsistenPrakerjaBot"
+HANDED_OVER_KEPT = 100_000
 
 
 def now() -> int:
@@ -288,6 +289,9 @@ class EmulatorState:
         self.migrated: dict[int, int] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
         self.outbox: list[dict[str, Any]] = []
+        # update_id -> when it was first handed to the bot (getUpdates answer or webhook POST), so
+        # a benchmark can tell the bot's time from the emulator's queueing; the newest only.
+        self.handed_over: dict[int, float] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.descriptions: dict[str, dict[str, str]] = {"description": {}, "short_description": {}}
@@ -385,6 +389,15 @@ class EmulatorState:
         if wanted(update_type(update), self.allowed_updates):
             self.updates.append(update)
         return update
+
+    def note_handed_over(self, updates: list[dict[str, Any]]) -> None:
+        """Remember when each update first went to the bot (kept for the newest 100,000)."""
+        at = time.time()
+        for update in updates:
+            self.handed_over.setdefault(int(update["update_id"]), at)
+        if len(self.handed_over) > HANDED_OVER_KEPT:
+            for update_id in list(itertools.islice(self.handed_over, HANDED_OVER_KEPT // 10)):
+                del self.handed_over[update_id]
 
     def set_allowed_updates(self, allowed: list[str] | None) -> None:
         """Change ``allowed_updates`` and drop already queued updates the bot no longer wants."""

@@ -183,12 +183,39 @@ async def test_a_busy_sqlite_file_is_read_on_a_thread(
     upgrade(url)
     db = Database(url)
 
-    def locked(work):  # type: ignore[no-untyped-def]
+    def locked(work, on_sqlite=None):  # type: ignore[no-untyped-def]
         raise OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
 
     try:
         monkeypatch.setattr(db, "_read_on_loop", locked)
         assert not await TicketStore(db).any_pending_of(22, utcnow())
         assert len(thread_hops) == 1
+    finally:
+        db.dispose()
+
+
+async def test_a_driver_read_that_finds_sqlite_locked_moves_to_a_thread(
+    tmp_path: Path, thread_hops: list[object]
+) -> None:
+    """The loop's plain-SQL read and SQLAlchemy's agree; a lock sends the read to a thread."""
+    path = tmp_path / "bot.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    db = Database(f"sqlite:///{path}")
+
+    def locked(driver: sqlite3.Connection) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    try:
+        count = "SELECT count(*) FROM tickets"
+        assert (
+            await db.read(
+                lambda c: c.exec_driver_sql(count).scalar_one(),
+                lambda d: int(d.execute(count).fetchone()[0]),
+            )
+            == 0
+        )
+        assert thread_hops == []  # on the loop, through the driver
+        assert await db.read(lambda c: c.exec_driver_sql(count).scalar_one(), locked) == 0
+        assert len(thread_hops) == 1  # SQLAlchemy's query, on a worker thread
     finally:
         db.dispose()

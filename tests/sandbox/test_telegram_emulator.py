@@ -115,8 +115,10 @@ async def test_send_html_with_keyboards_visible_to_sim(bot: Bot, sim: httpx.Asyn
     assert first["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "konfirmasi:ya"
     button = messages[2]["reply_markup"]["keyboard"][0][0]
     assert button == {"text": "Bagikan nomor", "request_contact": True}
-    calls = (await sim.get("/sim/calls", params={"method": "sendMessage"})).json()["calls"]
+    sends = (await sim.get("/sim/calls", params={"method": "sendMessage"})).json()
+    calls = sends["calls"]
     assert len(calls) == 2 and calls[0]["ok"] and calls[0]["params"]["parse_mode"] == "HTML"
+    assert sends["total"] == len((await sim.get("/sim/calls")).json()["calls"])  # every method
 
 
 async def test_get_updates_parses_sim_messages(bot: Bot, sim: httpx.AsyncClient) -> None:
@@ -137,9 +139,19 @@ async def test_get_updates_parses_sim_messages(bot: Bot, sim: httpx.AsyncClient)
     )
     query_id = cb.json()["callback_query_id"]
 
+    assert (await sim.get("/sim/handed-over")).json()["handed_over"] == {}
+    before = time.time()
     updates = await bot.get_updates(timeout=0)
     assert len(updates) == 5
     text, sticker, contact, forwarded, callback = updates
+    # when each update first went to the bot (benchmarks tell the bot's time from the queue's)
+    handed = (await sim.get("/sim/handed-over")).json()["handed_over"]
+    assert sorted(handed) == sorted(str(u.update_id) for u in updates)
+    assert all(before - 0.001 <= at <= time.time() for at in handed.values())
+    await bot.get_updates(offset=updates[-1].update_id, timeout=0)  # the last one again
+    assert (await sim.get("/sim/handed-over")).json()["handed_over"] == handed  # the first time
+    since = (await sim.get("/sim/handed-over", params={"since": updates[3].update_id})).json()
+    assert list(since["handed_over"]) == [str(updates[4].update_id)]
     assert text.message.text == "halo" and text.effective_user.username == "siti_uji"
     assert text.effective_user.language_code == "id"
     assert text.effective_chat.type == "private" and text.effective_chat.id == USER
@@ -332,6 +344,8 @@ async def test_webhook_delivery_and_get_updates_conflict(bot: Bot, sim: httpx.As
             await asyncio.sleep(0.02)
         update, secret = received[0]
         assert update["message"]["text"] == "lewat webhook" and secret == "rahasia"
+        handed = (await sim.get("/sim/handed-over")).json()["handed_over"]
+        assert list(handed) == [str(update["update_id"])]
         info = await bot.get_webhook_info()
         assert info.url.endswith("/hook") and info.pending_update_count == 0
         assert await bot.delete_webhook()
