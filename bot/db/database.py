@@ -75,12 +75,6 @@ class Database:
 
         return await asyncio.to_thread(_in_transaction)
 
-    @property
-    def reads_sqlite_on_loop(self) -> bool:
-        """Whether :meth:`read` runs on the event loop (a SQLite file), where it uses
-        ``on_sqlite``."""
-        return self._reads_on_loop
-
     async def read(
         self,
         work: Callable[[Connection], T],
