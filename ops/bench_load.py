@@ -14,7 +14,9 @@ fixed schedule, whatever the answers do (open loop: a slow system is not given t
 The first rate's applicants have written once before on both paths (the bot knows them, Rasa has
 their conversation); later rates' are new. Then a *paired* step (``--paired-seconds``) runs both
 paths at once at 10 msg/s in all, every other message on each, so the low-load comparison is
-taken in the same seconds (this machine's speed drifts by up to 2× within minutes).
+taken in the same seconds (this machine's speed drifts by up to 2× within minutes); its Rasa-alone
+half is sent and timed by a process of its own (``ops/rasa_alone.py``), as the bot's calls are,
+and ``--versus-floor`` repeats it with ``ops/floor_relay.py`` (only the hops) in the bot's place.
 
 A rate is *held* when ≥99% of the messages are answered (within 10 s) with p95 ≤ 250 ms. Each
 path stops after its first rate that is not held. Prints both tables, the CPU each process used
@@ -27,13 +29,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 import zlib
+from asyncio.subprocess import PIPE
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,7 @@ import httpx
 from bot.__main__ import use_uvloop
 from bot.http11 import CONNECTION_ERRORS, KeepAlivePool
 from ops.postgres import temporary_postgres_database
-from ops.services import Service, stop_all
+from ops.services import Service, file_exists, stop_all
 from ops.stack import StackConfig, build_stack, free_port
 
 APPLICANTS = 600
@@ -126,7 +131,11 @@ async def bot_timings(metrics: httpx.AsyncClient) -> tuple[float, float, float, 
     """The bot's own histograms so far: (update handling until the last reply: sum, count;
     its Rasa message calls: sum, count), in seconds."""
     totals = [0.0, 0.0, 0.0, 0.0]
-    for line in (await metrics.get("/metrics")).text.splitlines():
+    try:
+        exposition = (await metrics.get("/metrics")).text
+    except httpx.HTTPError:  # --floor-relay: no bot, no histograms
+        return 0.0, 0.0, 0.0, 0.0
+    for line in exposition.splitlines():
         name, _, value = line.rpartition(" ")
         for slot, prefix in enumerate(
             (
@@ -194,6 +203,7 @@ class RasaChannel:
     does not pay, and the comparison flattered the bot."""
 
     def __init__(self, urls: list[str], token: str) -> None:
+        self.urls, self.token = urls, token
         self._pools = [
             KeepAlivePool(
                 url,
@@ -312,15 +322,40 @@ PAIRED_STEP = 99  # Rasa-alone senders load-99-…
 PAIRED_USERS = 895_000_000  # Telegram applicants of the paired step
 
 
+async def rasa_alone_elsewhere(
+    rasa: RasaChannel, rate: float, seconds: float, start_at: float
+) -> list[float]:
+    """The paired step's Rasa-alone half, sent and timed by a process of its own
+    (``ops.rasa_alone``), as the bot's calls are: not by this one, which also drives the
+    Telegram half."""
+    job = {
+        "urls": rasa.urls,
+        "token": rasa.token,
+        "rate": rate,
+        "seconds": seconds,
+        "step": PAIRED_STEP,
+        "start_at": start_at,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ops.rasa_alone", stdin=PIPE, stdout=PIPE
+    )
+    out, _ = await process.communicate(json.dumps(job).encode())
+    if process.returncode:
+        raise RuntimeError(f"ops.rasa_alone exited with {process.returncode}")
+    latencies: list[float] = json.loads(out)
+    return latencies
+
+
 async def paired_low_load(
     rasa: RasaChannel,
     sim: httpx.AsyncClient,
     metrics: httpx.AsyncClient,
     rate: float,
     seconds: float,
-) -> None:
+) -> tuple[float, float]:
     """Both paths at once, every other message on each: the comparison at low load without the
-    machine's drift between the two ramps (its speed changed by up to 2× within minutes)."""
+    machine's drift between the two ramps (its speed changed by up to 2× within minutes).
+    Rasa alone's p50 and the bot layer's, in ms."""
     # each applicant of both halves has written once before, as in the ramps' first rate
     await rasa_step(rasa, 30, APPLICANTS / 30, PAIRED_STEP)
     await telegram_step(sim, 30, APPLICANTS / 30, PAIRED_USERS)
@@ -328,20 +363,22 @@ async def paired_low_load(
     half = rate / 2
     layer: list[float] = []
 
-    async def through_telegram() -> tuple[int, list[float]]:
-        await asyncio.sleep(1 / rate)  # halfway between two Rasa-alone messages
+    async def through_telegram(start_at: float) -> tuple[int, list[float]]:
+        # halfway between two Rasa-alone messages
+        await asyncio.sleep(max(0.0, start_at + 1 / rate - time.time()))
         return await telegram_step(sim, half, seconds, PAIRED_USERS, layer)
 
     before = await bot_timings(metrics)
-    (_, alone), (_, through) = await asyncio.gather(
-        rasa_step(rasa, half, seconds, PAIRED_STEP), through_telegram()
+    start_at = time.time() + 3  # the other process's start-up
+    alone, (_, through) = await asyncio.gather(
+        rasa_alone_elsewhere(rasa, half, seconds, start_at), through_telegram(start_at)
     )
     own, call = bot_split_ms(before, await bot_timings(metrics))
     base = Step(rate, 0, 0, alone, {}).pct(0.5)
     print(f"\nPaired at {rate:g} msg/s in all (every other message on each path, same seconds):")
     print("| path | answered | p50 ms | p95 ms | p50 over Rasa alone |\n|---|---|---|---|---|")
     for label, latencies in (
-        ("Rasa's channel directly", alone),
+        ("Rasa's channel directly (from a process of its own)", alone),
         ("through Telegram (emulator's clock, update queued → reply stored)", through),
         ("bot layer (update handed to the bot → its sendMessage reached the emulator)", layer),
     ):
@@ -355,6 +392,54 @@ async def paired_low_load(
         f"The bot's own time {own:.1f} ms per update on a {call:.1f} ms Rasa call (histograms,"
         f" means; sendMessage round trip included): {own / call if call else float('nan'):+.0%}"
     )
+    return base, Step(rate, 0, 0, layer, {}).pct(0.5)
+
+
+def swap(running: Service, replacement: Service, ready: Path) -> None:
+    """Stop ``running`` and start ``replacement`` in its place (they share the ready file)."""
+    running.stop()
+    ready.unlink(missing_ok=True)
+    replacement.start()
+    replacement.wait_healthy()
+
+
+async def versus_floor(
+    rasa: RasaChannel,
+    sim: httpx.AsyncClient,
+    metrics: httpx.AsyncClient,
+    services: list[Service],
+    args: argparse.Namespace,
+) -> None:
+    """The paired step again with the bot and then with ``ops.floor_relay`` in its place, in
+    turns: how much of the bot layer a separate process costs at all, and how much is the bot's
+    (the first round's bot is the one already running; later ones are restarted)."""
+    index = next(i for i, s in enumerate(services) if s.name == "bot")
+    bot = services[index]
+    floor = floor_relay(bot)
+    ready = Path(bot.env["BOT_READY_FILE"])
+    rounds: list[tuple[str, float, float]] = []
+    for _ in range(args.versus_floor):
+        for label, service in (("bot", bot), ("floor relay", floor)):
+            if services[index] is not service:
+                await asyncio.to_thread(swap, services[index], service, ready)
+                services[index] = service
+            print(f"\n[{label}]", end="")
+            alone, layer = await paired_low_load(
+                rasa, sim, metrics, args.paired_rate, args.paired_seconds
+            )
+            rounds.append((label, alone, layer))
+    print(f"\nBot layer over Rasa alone, paired at {args.paired_rate:g} msg/s, in turns:")
+    print("| round | in the bot's place | Rasa alone p50 ms | bot layer p50 ms | over |")
+    print("|---|---|---|---|---|")
+    for n, (label, alone, layer) in enumerate(rounds):
+        print(
+            f"| {n // 2 + 1} | {label} | {alone:.1f} | {layer:.1f} | {layer - alone:+.1f} ms"
+            f" ({(layer - alone) / max(alone, 1e-9):+.0%}) |"
+        )
+    for label in ("floor relay", "bot"):
+        overs = [(lay - alone) / alone for name, alone, lay in rounds if name == label and alone]
+        if overs:
+            print(f"{label}: median {statistics.median(overs):+.0%} over Rasa alone")
 
 
 async def session_growth(rasa: RasaChannel, turns: int) -> tuple[float, float]:
@@ -515,6 +600,8 @@ async def _measure(
 
         if args.paired_seconds and not args.skip_rasa:
             await paired_low_load(rasa, sim, metrics, args.paired_rate, args.paired_seconds)
+            if args.versus_floor and not args.floor_relay:
+                await versus_floor(rasa, sim, metrics, services, args)
 
         if args.session_turns:
             early, late = await session_growth(rasa, args.session_turns)
@@ -522,6 +609,21 @@ async def _measure(
                 f"\nturn latency in one session (Rasa alone): median of turns 1–20 {early:.0f} ms,"
                 f" of turns {args.session_turns - 19}–{args.session_turns} {late:.0f} ms"
             )
+
+
+def floor_relay(bot: Service) -> Service:
+    """The bot's service running ``ops.floor_relay`` instead (same environment, ready file)."""
+    ready = Path(bot.env["BOT_READY_FILE"])
+    return dataclasses.replace(
+        bot,
+        name="floor-relay",
+        argv=[bot.argv[0], "-m", "ops.floor_relay"],
+        healthy=file_exists(ready),
+        log_path=bot.log_path.with_name("floor-relay.log"),
+        process=None,
+        _sink=None,
+        _pump=None,
+    )
 
 
 def main() -> None:
@@ -562,6 +664,20 @@ def main() -> None:
         help="Rasa processes (RASA_PROCESSES); the bot routes each applicant to one of them",
     )
     parser.add_argument(
+        "--floor-relay",
+        action="store_true",
+        help="ops.floor_relay in the bot's place: a relay with only the hops, no PTB or checks"
+        " (what a separate process between Telegram and Rasa costs; not a bot)",
+    )
+    parser.add_argument(
+        "--versus-floor",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="after the paired step, ROUNDS more of it with the bot and then ops.floor_relay in"
+        " the bot's place (polling only)",
+    )
+    parser.add_argument(
         "--webhook",
         action="store_true",
         help="the bot in webhook mode (production's): the emulator POSTs each update to it",
@@ -588,6 +704,8 @@ def main() -> None:
             }
         config = StackConfig.on_free_ports(root, rasa_processes=args.rasa_processes, **overrides)
         services = build_stack(config)
+        if args.floor_relay:
+            services = [floor_relay(s) if s.name == "bot" else s for s in services]
         try:
             for service in services:
                 service.start()

@@ -390,9 +390,8 @@ class EmulatorState:
             self.updates.append(update)
         return update
 
-    def note_handed_over(self, updates: list[dict[str, Any]]) -> None:
+    def note_handed_over(self, updates: list[dict[str, Any]], at: float) -> None:
         """Remember when each update first went to the bot (kept for the newest 100,000)."""
-        at = time.time()
         for update in updates:
             self.handed_over.setdefault(int(update["update_id"]), at)
         if len(self.handed_over) > HANDED_OVER_KEPT:
