@@ -22,8 +22,8 @@ from bot.__main__ import use_uvloop
 from bot.config import Settings
 from bot.http11 import KeepAlivePool
 from bot.privacy import rasa_sender_id
+from ops.bench_load import METADATA  # what the bot sends with an emulator applicant's message
 
-METADATA = {"telegram": {"language_code": "id", "chat_type": "private"}}
 JSON = "application/json"
 
 
