@@ -3,10 +3,10 @@
 ``python -m ops.bench_load --floor-relay`` (or ``--versus-floor``) runs this in the bot's place,
 with the bot's environment: it long-polls the Bot API, posts each text to Rasa's channel as the
 bot's sender id and with its metadata, and sends Rasa's texts back with sendMessage, all on
-``bot.http11``. There is no
-python-telegram-bot, database, ordering, flood control, redaction or rendering, so it is not a
-bot to run for anyone: what its "bot layer" still costs is what a separate process between
-Telegram and Rasa costs on the machine (two more process wake-ups, four socket operations, JSON).
+``bot.http11``. There is no python-telegram-bot, database, ordering, flood control, redaction or
+rendering, so it is not a bot to run for anyone: what its "bot layer" still costs is what a
+separate process between Telegram and Rasa costs on the machine (two more process wake-ups, four
+socket operations, JSON).
 """
 
 from __future__ import annotations
