@@ -24,7 +24,6 @@ from telegram.ext import ContextTypes
 from telegram.warnings import PTBUserWarning
 
 from bot import texts
-from bot.privacy import rasa_sender_id
 from bot.rasa_client import BotMessage, RasaUnavailable
 from bot.rendering import OutgoingMessage, escape, render
 from bot.resilient_bot import ResilientBot
@@ -71,7 +70,7 @@ CustomEffect = Callable[
 
 def sender_id(context: ContextTypes.DEFAULT_TYPE, telegram_user_id: int) -> str:
     """The pseudonymous Rasa sender id of a Telegram user."""
-    return rasa_sender_id(get_services(context).settings.effective_privacy_key, telegram_user_id)
+    return get_services(context).sender_id(telegram_user_id)
 
 
 def text_for_nlu(text: str, limit: int = MAX_FORWARDED_CHARS) -> str:
@@ -206,7 +205,7 @@ async def send(
                     outgoing.photo,
                     caption=outgoing.html or None,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=outgoing.keyboard,
+                    api_kwargs={"reply_markup": outgoing.keyboard} if outgoing.keyboard else None,
                 )
                 return
             except BadRequest:

@@ -8,7 +8,6 @@ import html
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.rasa_client import BotMessage, Button
@@ -24,6 +23,10 @@ RASA_PAYLOAD = "p"  # a Rasa button payload, sent back to Rasa when pressed
 BOT_ACTION = "b"  # one of the bot's own actions (e.g. confirming a subscription)
 _HASHED = "h"  # a long Rasa payload kept in memory under a hash
 _SIGNATURE_CHARS = 12  # hex digits of an HMAC: 48 bits, checked before anything else
+_SIGNED_CACHE = 4096  # signed callback data of short payloads kept (emptied when full)
+
+# An inline keyboard as the Bot API takes it (``reply_markup``), rows of text and callback data.
+InlineKeyboard = dict[str, list[list[dict[str, str]]]]
 
 
 class PayloadStore:
@@ -39,6 +42,9 @@ class PayloadStore:
         self._key = key
         self._capacity = capacity
         self._long: OrderedDict[str, str] = OrderedDict()
+        # Answers repeat the same few buttons, and an HMAC is a few percent of the bot's work
+        # per answer: the callback data of short payloads is signed once.
+        self._signed: dict[tuple[str, str], str] = {}
 
     def _sign(self, kind: str, body: str) -> str:
         digest = hmac.new(self._key, f"button:{kind}:{body}".encode(), hashlib.sha256)
@@ -49,8 +55,14 @@ class PayloadStore:
 
     def encode(self, payload: str, kind: str = RASA_PAYLOAD) -> str:
         """The callback data for a payload of the given kind."""
+        signed = self._signed.get((kind, payload))
+        if signed is not None:
+            return signed
         direct = self._pack(kind, payload)
         if len(direct.encode()) <= CALLBACK_LIMIT:
+            if len(self._signed) >= _SIGNED_CACHE:
+                self._signed.clear()
+            self._signed[(kind, payload)] = direct
             return direct
         if kind != RASA_PAYLOAD:
             raise ValueError("bot action payloads must fit in the callback data")
@@ -83,7 +95,9 @@ class OutgoingMessage:
 
     html: str
     photo: str | None = None
-    keyboard: InlineKeyboardMarkup | None = None
+    # JSON, not PTB's InlineKeyboardMarkup: building those objects and serialising them again
+    # for each answer (most answers have buttons) was a tenth of the bot's time per answer
+    keyboard: InlineKeyboard | None = None
 
 
 def escape(text: str) -> str:
@@ -117,18 +131,18 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return chunks
 
 
-def build_keyboard(buttons: tuple[Button, ...], store: PayloadStore) -> InlineKeyboardMarkup:
+def build_keyboard(buttons: tuple[Button, ...], store: PayloadStore) -> InlineKeyboard:
     """One button per row: titles are whole Indonesian phrases and need the width."""
     rows = [
         [
-            InlineKeyboardButton(
-                _shorten(button.title, BUTTON_TITLE_LIMIT),
-                callback_data=store.encode(button.payload),
-            )
+            {
+                "text": _shorten(button.title, BUTTON_TITLE_LIMIT),
+                "callback_data": store.encode(button.payload),
+            }
         ]
         for button in buttons
     ]
-    return InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
 def render(messages: list[BotMessage], store: PayloadStore) -> list[OutgoingMessage]:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dtm
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import JSONDict, ODVInput
 from telegram.ext import ExtBot
+from telegram.request import RequestData
+
+# internal to PTB (the pinned version), but all a RequestData is made of
+from telegram.request._requestparameter import RequestParameter
 
 if TYPE_CHECKING:
     from bot.metrics import BotMetrics
@@ -35,11 +39,17 @@ class ResilientBot(ExtBot[Any]):
             self.metrics = metrics
 
     async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return await self._observed(endpoint, super()._post, endpoint, data, *args, **kwargs)
+
+    async def _observed(
+        self, endpoint: str, post: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any
+    ) -> Any:
+        """``post(*args, **kwargs)``, told to the send observers and counted in the metrics."""
         for observer in self.send_observers:
             observer(endpoint)
         metrics = self.metrics
         try:
-            result = await super()._post(endpoint, data, *args, **kwargs)
+            result = await post(*args, **kwargs)
         except Exception as exc:
             if metrics is not None:
                 metrics.request_failed(endpoint, exc)
@@ -49,9 +59,34 @@ class ResilientBot(ExtBot[Any]):
         return result
 
     async def call(self, endpoint: str, api_kwargs: JSONDict) -> Any:
-        """One Bot API call with its raw JSON result: what ``do_api_request`` does, without its
-        per-call warning for endpoints that have a method (sendMessage on the reply path)."""
-        return await self._post(endpoint, api_kwargs=api_kwargs)
+        """One Bot API call whose parameters are JSON already (the reply path); its raw result.
+
+        ``do_api_request`` would warn for endpoints that have a method (sendMessage), and PTB's
+        ``_post`` converts each parameter (defaults, dates, objects to dicts) on the way: a
+        reply's chat id, HTML and keyboard need none of it. The rate limiter, the observers and
+        the metrics see the call as any other, and errors are raised as by any Bot method.
+        """
+        data = {key: value for key, value in api_kwargs.items() if value is not None}
+        if self.rate_limiter is None:
+            return await self._observed(endpoint, self._post_json, endpoint, data)
+        return await self._observed(
+            endpoint,
+            self.rate_limiter.process_request,
+            callback=self._post_json,
+            args=(endpoint, data),
+            kwargs={},
+            endpoint=endpoint,
+            data=data,
+            rate_limit_args=None,
+        )
+
+    async def _post_json(self, endpoint: str, data: JSONDict) -> Any:
+        # what Bot._do_post builds, minus RequestParameter.from_input's conversions
+        parameters = [
+            RequestParameter(key, value, input_files=None) for key, value in data.items()
+        ]
+        request = self._request[1]
+        return await request.post(f"{self._base_url}/{endpoint}", RequestData(parameters))
 
     async def get_updates(
         self,

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.db.database import Database
+from bot.privacy import rasa_sender_id
 from bot.rasa_client import RasaClient, RasaRouter
 from bot.rendering import PayloadStore
 from core.program_api import ProgramAPI
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from bot.dialogue import CustomEffect
 
 SERVICES_KEY = "services"
+SENDER_ID_CACHE = 100_000  # sender ids kept (an HMAC each); emptied when full
 
 
 @dataclass
@@ -31,6 +33,18 @@ class Services:
     payloads: PayloadStore
     # What each type of Rasa custom payload does (bot/handlers/custom.py, wired in bot.app).
     custom_effects: Mapping[str, CustomEffect] = field(default_factory=dict)
+    _sender_ids: dict[int, str] = field(default_factory=dict, init=False, repr=False)
+
+    def sender_id(self, telegram_user_id: int) -> str:
+        """The pseudonymous Rasa sender id of a Telegram user (remembered: it is on the path of
+        every message, and an HMAC there cost as much as the rest of the way to Rasa)."""
+        sender = self._sender_ids.get(telegram_user_id)
+        if sender is None:
+            if len(self._sender_ids) >= SENDER_ID_CACHE:
+                self._sender_ids.clear()
+            sender = rasa_sender_id(self.settings.effective_privacy_key, telegram_user_id)
+            self._sender_ids[telegram_user_id] = sender
+        return sender
 
 
 def get_services(context: ContextTypes.DEFAULT_TYPE) -> Services:

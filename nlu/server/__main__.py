@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from rasa.core.utils import AvailableEndpoints
 
+    from nlu.server.events import install_event_lookup
     from nlu.server.gate import install_api_gate
     from nlu.server.redis_lock import use_atomic_redis_lock
     from nlu.server.runner import install_sequential_runner
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     install_api_gate(app, token)
     install_sequential_runner()  # before the model is loaded (before_server_start)
+    install_event_lookup()
     app.register_listener(
         partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )

@@ -39,7 +39,7 @@ from nlu.server.trackers import concrete_stores
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_EVENTS = 120  # about 30 turns (a turn is ~4 events)
+DEFAULT_MAX_EVENTS = 60  # about 15 turns (a turn is ~4 events); staff see the last 10
 _LEFT_OUT = "_bounded_left_out"  # attribute on a shortened tracker: events not in it
 
 

@@ -52,9 +52,9 @@ def test_buttons_go_under_the_last_chunk() -> None:
     outgoing = render([message], PayloadStore(KEY))
     assert outgoing[0].keyboard is None
     assert outgoing[-1].keyboard is not None
-    button = outgoing[-1].keyboard.inline_keyboard[0][0]
-    assert button.text == "Cara daftar"
-    assert PayloadStore(KEY).decode(button.callback_data) == (RASA_PAYLOAD, "/ask_registration")
+    button = outgoing[-1].keyboard["inline_keyboard"][0][0]
+    assert button["text"] == "Cara daftar"
+    assert PayloadStore(KEY).decode(button["callback_data"]) == (RASA_PAYLOAD, "/ask_registration")
 
 
 def test_buttons_without_text_get_a_prompt() -> None:
@@ -122,4 +122,4 @@ def test_long_button_titles_are_shortened() -> None:
         [BotMessage(text="pilih", buttons=(Button("judul " * 30, "/greet"),))], PayloadStore(KEY)
     )
     assert outgoing[0].keyboard is not None
-    assert len(outgoing[0].keyboard.inline_keyboard[0][0].text) <= 64
+    assert len(outgoing[0].keyboard["inline_keyboard"][0][0]["text"]) <= 64

@@ -121,7 +121,7 @@ async def test_sql_store_still_writes_every_new_event_once(postgres_db: str) -> 
 
 
 @pytest.mark.parametrize(
-    "raw, expected", [("", 120), ("0", 0), ("200", 200), ("ten", ValueError), ("5", ValueError)]
+    "raw, expected", [("", 60), ("0", 0), ("200", 200), ("ten", ValueError), ("5", ValueError)]
 )
 def test_tracker_max_events_setting(
     raw: str, expected: object, monkeypatch: pytest.MonkeyPatch
